@@ -1,0 +1,145 @@
+#include "app/cli.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "util/error.hpp"
+#include "celeste/version.hpp"
+
+namespace celeste::app {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"info", "show version, Kokkos backends, execution space, threads and MPI ranks",
+       "usage: celeste info [--json] [--backend serial|openmp|cuda] [--threads N]\n"
+       "\n"
+       "Prints the Celeste-K version, the Kokkos and Kokkos Kernels versions, the Kokkos\n"
+       "backends compiled in, the execution space in use with its concurrency, and the\n"
+       "number of MPI ranks.\n"
+       "  --json        one JSON object instead of text\n"
+       "  --backend B   report on backend B instead of the build default\n"
+       "  --threads N   number of host threads (default: OMP_NUM_THREADS or all cores)\n",
+       cmd_info},
+      {"run", "fit a catalog: images + initial catalog -> catalog (FITS, HDF5) + report",
+       "usage: celeste run CONFIG.yaml [--threads N]\n"
+       "\n"
+       "The production job: loads the images overlapping the configured sky region,\n"
+       "initialises sources from a catalog, fits every source by variational inference and\n"
+       "writes the catalog (FITS binary table and HDF5) with a run report.\n"
+       "Configuration keys: docs/config.md. Exit codes: 0 ok, 1 failure, 2 bad config.\n",
+       cmd_run},
+      {"generate", "draw a synthetic survey (images + truth catalog) from the model",
+       "usage: celeste generate CONFIG.yaml [--threads N]\n"
+       "\n"
+       "Renders a synthetic multi-band, multi-epoch survey from Celeste's model (PSF, WCS,\n"
+       "sky, calibration, Poisson noise) and writes FITS images and the truth catalog.\n"
+       "Configuration keys: docs/config.md.\n",
+       cmd_generate},
+      {"score", "compare a catalog with a truth catalog (Stripe 82 metrics)",
+       "usage: celeste score --truth TRUTH.fits --catalog OUT.fits [--json]\n"
+       "\n"
+       "Matches sources by position and reports the Celeste papers' accuracy metrics and the\n"
+       "calibration of the posterior uncertainties.\n",
+       cmd_score},
+      {"bench", "benchmarks: ELBO kernel throughput, machine peak FLOP rate",
+       "usage: celeste bench elbo|peak [--json] [--threads N]\n"
+       "\n"
+       "  elbo   value+gradient+Hessian throughput on a realistic synthetic batch\n"
+       "  peak   this machine's double-precision peak FLOP rate (microbenchmark)\n",
+       cmd_bench},
+  };
+  return table;
+}
+
+namespace {
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out,
+               "Celeste-K %s: Bayesian variational inference for astronomical catalogs\n"
+               "\nusage: celeste COMMAND [ARGS...]\n\ncommands:\n",
+               CELESTE_VERSION_STRING);
+  for (const auto& c : commands()) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  std::fprintf(out, "\n`celeste COMMAND --help` describes one command.\n");
+}
+
+}  // namespace
+
+bool take_option(const std::vector<std::string>& args, std::size_t& i, const std::string& name,
+                 std::string& value) {
+  const std::string& a = args[i];
+  if (a == name) {
+    if (i + 1 >= args.size()) throw ConfigError("option " + name + " needs a value");
+    value = args[++i];
+    return true;
+  }
+  if (a.rfind(name + "=", 0) == 0) {
+    value = a.substr(name.size() + 1);
+    return true;
+  }
+  return false;
+}
+
+int parse_int_option(const std::string& name, const std::string& value) {
+  try {
+    std::size_t used = 0;
+    const int v = std::stoi(value, &used);
+    if (used == value.size() && v >= 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw ConfigError("option " + name + ": expected a non-negative integer, got '" + value + "'");
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return kExitUsage;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    if (argc >= 3) {
+      for (const auto& c : commands())
+        if (argv[2] == std::string(c.name)) {
+          std::fputs(c.help, stdout);
+          return kExitOk;
+        }
+    }
+    print_usage(stdout);
+    return kExitOk;
+  }
+  if (name == "--version") {
+    std::printf("Celeste-K %s\n", CELESTE_VERSION_STRING);
+    return kExitOk;
+  }
+  for (const auto& c : commands()) {
+    if (name != c.name) continue;
+    CommandArgs ca;
+    ca.argc = argc;
+    ca.argv = argv;
+    for (int i = 2; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--help" || a == "-h") {
+        std::fputs(c.help, stdout);
+        return kExitOk;
+      }
+      ca.args.push_back(a);
+    }
+    try {
+      return c.run(ca);
+    } catch (const ConfigError& e) {
+      std::fprintf(stderr, "celeste %s: configuration error: %s\n", c.name, e.what());
+      return kExitUsage;
+    } catch (const InputError& e) {
+      std::fprintf(stderr, "celeste %s: input error: %s\n", c.name, e.what());
+      return kExitFailure;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "celeste %s: error: %s\n", c.name, e.what());
+      return kExitFailure;
+    }
+  }
+  std::fprintf(stderr, "celeste: unknown command '%s'\n\n", name.c_str());
+  print_usage(stderr);
+  return kExitUsage;
+}
+
+}  // namespace celeste::app

@@ -1,0 +1,39 @@
+#pragma once
+// `celeste` subcommand dispatch. Each subcommand lives in its own app/cmd_*.cpp and registers
+// a Command entry in app/cli.cpp.
+#include <string>
+#include <vector>
+
+namespace celeste::app {
+
+// Arguments after the subcommand name, plus argc/argv for the runtime (Kokkos/MPI flags).
+struct CommandArgs {
+  std::vector<std::string> args;
+  int argc = 0;
+  char** argv = nullptr;
+};
+
+struct Command {
+  const char* name;
+  const char* summary;  // one line, for `celeste --help`
+  const char* help;     // full text, for `celeste NAME --help`
+  int (*run)(CommandArgs&);
+};
+
+const std::vector<Command>& commands();
+int main(int argc, char** argv);
+
+// Shared option parsing for subcommands: returns true and fills `value` for `--name VALUE`
+// or `--name=VALUE` at args[i] (advancing i past a separate value).
+bool take_option(const std::vector<std::string>& args, std::size_t& i, const std::string& name,
+                 std::string& value);
+int parse_int_option(const std::string& name, const std::string& value);
+
+// Subcommands (defined in app/cmd_*.cpp).
+int cmd_info(CommandArgs&);
+int cmd_run(CommandArgs&);
+int cmd_generate(CommandArgs&);
+int cmd_score(CommandArgs&);
+int cmd_bench(CommandArgs&);
+
+}  // namespace celeste::app

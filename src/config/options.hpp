@@ -1,0 +1,105 @@
+#pragma once
+// Typed, validated options: one struct per concern, filled from YAML by config/load_config.
+// Defaults are the specification's values (../shared/docs/model.md, §6 and §7) so a config
+// only names what differs. Keys and meanings: docs/config.md.
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace celeste::config {
+
+// One survey input: `generic` FITS images (celeste generate's format) or one SDSS field.
+struct ImageSourceOptions {
+  std::string format;              // "generic" | "sdss"
+  std::vector<std::string> paths;  // generic: one FITS file per image
+  std::string directory;           // sdss: folder holding frame/psField/fpM/photoField files
+  int run = 0, camcol = 0, field = 0;
+  std::vector<std::string> bands{"u", "g", "r", "i", "z"};
+};
+
+struct CatalogOptions {
+  std::string format = "generic";  // "generic" (celeste's FITS table) | "photoobj"
+  std::string path;
+};
+
+// Sky box to process (degrees); absent = every source of the catalog.
+struct RegionOptions {
+  double ra_min = 0, ra_max = 0, dec_min = 0, dec_max = 0;
+};
+
+struct ModelOptions {
+  std::string variant = "P";           // petascale-era model (the only one implemented)
+  int psf_components = 2;              // Gaussian components per PSF
+  std::array<double, 2> type_prior{0.099, 0.001};  // unnormalized P(star), P(galaxy)
+};
+
+// Trust-region Newton (model.md §6.2-6.3).
+struct OptimizerOptions {
+  int max_iterations = 50;
+  double x_tol = 1e-7;
+  double f_tol = 1e-6;
+  double g_tol = 1e-8;
+  double initial_radius = 1.0;
+  double max_radius = 1e9;
+};
+
+// Joint inference and task decomposition (model.md §7).
+struct InferenceOptions {
+  int passes = 3;                 // block-coordinate passes over a region's sources
+  long long seed = 42;            // Cyclades permutation seed
+  int stages = 2;                 // shifted second partition
+  long long region_target_pixels = 2'000'000;  // expected bright pixels per region
+};
+
+struct ExecutionOptions {
+  std::string backend;  // "" = build default; "serial" | "openmp" | "cuda"
+  int threads = 0;      // 0 = Kokkos default (OMP_NUM_THREADS or all cores)
+};
+
+struct OutputOptions {
+  std::string directory;
+  std::string catalog_fits = "catalog.fits";
+  std::string catalog_hdf5 = "catalog.h5";
+  std::string report = "report.json";
+  bool overwrite = true;
+  double checkpoint_seconds = 300;  // long runs checkpoint at least this often
+};
+
+// `celeste run CONFIG.yaml`
+struct RunConfig {
+  std::string file;  // the YAML file it came from (for messages)
+  std::vector<ImageSourceOptions> images;
+  CatalogOptions catalog;
+  std::optional<RegionOptions> region;
+  ModelOptions model;
+  OptimizerOptions optimizer;
+  InferenceOptions inference;
+  ExecutionOptions execution;
+  OutputOptions output;
+};
+
+// `celeste generate CONFIG.yaml`: a synthetic survey drawn from the model.
+struct GenerateConfig {
+  std::string file;
+  long long seed = 1;
+  std::vector<std::string> bands{"u", "g", "r", "i", "z"};
+  int epochs = 1;                         // images per band
+  int width = 256, height = 256;          // pixels (h along NAXIS1, w along NAXIS2)
+  double ra_center = 0.0, dec_center = 0.0;  // degrees
+  double pixel_scale_arcsec = 0.396;
+  double epoch_offset_px = 0.0;           // max random pointing offset between epochs
+  int source_count = 100;
+  double star_fraction = 0.28;
+  std::string truth_catalog;              // optional: render this catalog instead of sampling
+  int psf_components = 2;
+  double psf_sigma_px = 1.4;
+  std::vector<double> sky_nmgy{0.2696, 0.3425, 0.7748, 1.6903, 4.9176};    // per band
+  std::vector<double> iota{146.9, 838.1, 829.8, 597.2, 129.8};             // e-/nmgy per band
+  std::string output_directory;
+};
+
+RunConfig load_run_config(const std::string& file);
+GenerateConfig load_generate_config(const std::string& file);
+
+}  // namespace celeste::config

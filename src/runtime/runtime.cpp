@@ -1,0 +1,95 @@
+#include "runtime/runtime.hpp"
+
+#include <Kokkos_Core.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "runtime/backend.hpp"
+#include "celeste/version.hpp"
+
+#if CELESTE_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace celeste::runtime {
+
+Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
+#if CELESTE_HAVE_MPI
+  if (options.use_mpi) {
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (!initialized) {
+      int provided = 0;
+      // Only the main thread calls MPI; Kokkos threads never do.
+      MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+      owns_mpi_ = true;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &mpi_size_);
+  }
+#else
+  (void)options.use_mpi;
+#endif
+  if (!Kokkos::is_initialized()) {
+    // A thread count from the config is passed as Kokkos' own flag, whose spelling changed
+    // in Kokkos 3.7 (--kokkos-threads -> --kokkos-num-threads).
+    // Only Kokkos' own flags are passed on: Kokkos 3.4 also accepts bare aliases such as
+    // --threads, which belong to our subcommands. A thread count from the config is passed as
+    // Kokkos' flag, whose spelling changed in Kokkos 3.7 (--kokkos-threads -> -num-threads).
+    std::vector<char*> args{argv[0]};
+    for (int i = 1; i < argc; ++i)
+      if (std::string(argv[i]).rfind("--kokkos-", 0) == 0) args.push_back(argv[i]);
+#if KOKKOS_VERSION >= 30700
+    std::string thread_flag = "--kokkos-num-threads=" + std::to_string(options.threads);
+#else
+    std::string thread_flag = "--kokkos-threads=" + std::to_string(options.threads);
+#endif
+    if (options.threads > 0) args.push_back(thread_flag.data());
+    int kargc = static_cast<int>(args.size());
+    args.push_back(nullptr);
+    Kokkos::initialize(kargc, args.data());
+  }
+}
+
+Runtime::~Runtime() {
+  if (Kokkos::is_initialized()) Kokkos::finalize();
+#if CELESTE_HAVE_MPI
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (owns_mpi_ && !finalized) MPI_Finalize();
+#endif
+}
+
+BuildInfo build_info() {
+  BuildInfo info;
+  info.celeste_version = CELESTE_VERSION_STRING;
+  info.kokkos_version = std::to_string(KOKKOS_VERSION / 10000) + "." +
+                        std::to_string(KOKKOS_VERSION / 100 % 100) + "." +
+                        std::to_string(KOKKOS_VERSION % 100);
+  info.kokkos_kernels_version = CELESTE_KOKKOSKERNELS_VERSION;
+  const std::string names = enabled_backend_names();
+  std::size_t start = 0;
+  while (start < names.size()) {
+    std::size_t end = names.find(' ', start);
+    if (end == std::string::npos) end = names.size();
+    info.enabled_backends.push_back(names.substr(start, end - start));
+    start = end + 1;
+  }
+  info.default_backend = CELESTE_DEFAULT_BACKEND_NAME;
+#if CELESTE_HAVE_MPI
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(version, &length);
+  info.mpi_library.assign(version, static_cast<std::size_t>(length));
+  const auto newline = info.mpi_library.find_first_of(",\n");
+  if (newline != std::string::npos) info.mpi_library.resize(newline);
+#endif
+  return info;
+}
+
+int backend_concurrency(const std::string& backend) {
+  return with_backend(backend, [](auto space) { return static_cast<int>(space.concurrency()); });
+}
+
+}  // namespace celeste::runtime

@@ -1,0 +1,45 @@
+#pragma once
+// Process-wide runtime: MPI (when built with it) and Kokkos, initialized once and finalized in
+// reverse order. Hides the Kokkos 3.4 -> 4.x initialization API drift.
+#include <string>
+#include <vector>
+
+namespace celeste::runtime {
+
+struct RuntimeOptions {
+  int threads = 0;        // 0 = Kokkos default (OMP_NUM_THREADS, or every core)
+  bool use_mpi = true;    // initialize MPI (singleton when not started by mpiexec)
+};
+
+class Runtime {
+ public:
+  // Consumes Kokkos' own command-line flags (--kokkos-threads=N, ...) from argc/argv.
+  Runtime(int& argc, char** argv, const RuntimeOptions& options);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  int mpi_rank() const { return mpi_rank_; }
+  int mpi_size() const { return mpi_size_; }
+
+ private:
+  bool owns_mpi_ = false;
+  int mpi_rank_ = 0;
+  int mpi_size_ = 1;
+};
+
+// Facts about this build and the running process, for `celeste info` and run reports.
+struct BuildInfo {
+  std::string celeste_version;
+  std::string kokkos_version;
+  std::string kokkos_kernels_version;
+  std::vector<std::string> enabled_backends;  // Kokkos execution spaces compiled in
+  std::string default_backend;                // the one drivers use by default
+  std::string mpi_library;                    // "" when built without MPI
+};
+BuildInfo build_info();
+
+// Concurrency (threads, or CUDA lanes) of the named backend; requires Kokkos initialized.
+int backend_concurrency(const std::string& backend);
+
+}  // namespace celeste::runtime

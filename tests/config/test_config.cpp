@@ -1,0 +1,220 @@
+// Configuration loading: valid files load into the typed options; every malformed file is a
+// ConfigError whose message names the file, the line, the key and what was expected.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "config/options.hpp"
+#include "harness/shared_data.hpp"
+#include "util/error.hpp"
+
+namespace {
+
+using celeste::ConfigError;
+using celeste::config::load_generate_config;
+using celeste::config::load_run_config;
+
+std::string write_yaml(const std::string& name, const std::string& text) {
+  static const std::string dir = celeste::testing::scratch_dir("config");
+  const std::string path = dir + "/" + name + ".yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+const char* kValidRun = R"(images:
+  - format: generic
+    paths: [a-r.fits, a-g.fits]
+  - format: sdss
+    directory: /data/sdss
+    run: 94
+    camcol: 1
+    field: 12
+catalog:
+  format: photoobj
+  path: photoObj.fits
+region:
+  ra: [0.1, 0.2]
+  dec: [-0.3, -0.1]
+optimizer:
+  max_iterations: 40
+  g_tol: 1.0e-9
+inference:
+  passes: 2
+  seed: 7
+execution:
+  threads: 2
+output:
+  directory: out
+)";
+
+// Load `text` as a run config and return the ConfigError message (fails if none is thrown).
+std::string run_error(const std::string& name, const std::string& text) {
+  const std::string path = write_yaml(name, text);
+  try {
+    load_run_config(path);
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(path), std::string::npos) << "message must name the file: " << msg;
+    return msg;
+  }
+  ADD_FAILURE() << name << ": expected a ConfigError";
+  return "";
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return text.replace(pos, from.size(), to);
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+TEST(Config, ValidRunConfigLoadsEveryField) {
+  const auto c = load_run_config(write_yaml("valid", kValidRun));
+  ASSERT_EQ(c.images.size(), 2u);
+  EXPECT_EQ(c.images[0].format, "generic");
+  EXPECT_EQ(c.images[0].paths.size(), 2u);
+  EXPECT_EQ(c.images[1].run, 94);
+  EXPECT_EQ(c.images[1].bands.size(), 5u);
+  EXPECT_EQ(c.catalog.format, "photoobj");
+  ASSERT_TRUE(c.region.has_value());
+  EXPECT_DOUBLE_EQ(c.region->dec_min, -0.3);
+  EXPECT_EQ(c.optimizer.max_iterations, 40);
+  EXPECT_DOUBLE_EQ(c.optimizer.g_tol, 1e-9);
+  EXPECT_DOUBLE_EQ(c.optimizer.f_tol, 1e-6);  // spec default kept
+  EXPECT_EQ(c.inference.passes, 2);
+  EXPECT_EQ(c.inference.seed, 7);
+  EXPECT_EQ(c.execution.threads, 2);
+  // Relative paths resolve against the config file's folder.
+  const std::string dir = std::filesystem::path(c.file).parent_path().string();
+  EXPECT_EQ(c.output.directory, dir + "/out");
+  EXPECT_EQ(c.images[0].paths[1], dir + "/a-g.fits");
+  EXPECT_EQ(c.images[1].directory, "/data/sdss");  // absolute stays
+  EXPECT_EQ(c.output.catalog_fits, "catalog.fits");
+}
+
+TEST(Config, UnknownKeyNamesKeyAndLine) {
+  const auto msg = run_error("unknown", replace(kValidRun, "  passes: 2", "  pases: 2"));
+  EXPECT_TRUE(contains(msg, "inference.pases")) << msg;
+  EXPECT_TRUE(contains(msg, "unknown key")) << msg;
+  EXPECT_TRUE(contains(msg, ":19:3:")) << msg;  // line and column of the typo
+  EXPECT_TRUE(contains(msg, "passes")) << msg;  // lists what is accepted
+}
+
+TEST(Config, UnknownTopLevelSection) {
+  const auto msg = run_error("unknown_top", std::string(kValidRun) + "optimiser:\n  x: 1\n");
+  EXPECT_TRUE(contains(msg, "'optimiser'")) << msg;
+  EXPECT_TRUE(contains(msg, "unknown key")) << msg;
+}
+
+TEST(Config, WrongTypeIntegerGotWord) {
+  const auto msg = run_error("wrong_type", replace(kValidRun, "max_iterations: 40",
+                                                    "max_iterations: forty"));
+  EXPECT_TRUE(contains(msg, "optimizer.max_iterations")) << msg;
+  EXPECT_TRUE(contains(msg, "expected a positive integer")) << msg;
+  EXPECT_TRUE(contains(msg, "'forty'")) << msg;
+  EXPECT_TRUE(contains(msg, ":16:19:")) << msg;
+}
+
+TEST(Config, WrongTypeNumberGotList) {
+  const auto msg = run_error("wrong_list", replace(kValidRun, "g_tol: 1.0e-9", "g_tol: [1, 2]"));
+  EXPECT_TRUE(contains(msg, "optimizer.g_tol")) << msg;
+  EXPECT_TRUE(contains(msg, "a list of 2 items")) << msg;
+}
+
+TEST(Config, MissingRequiredKey) {
+  const auto msg = run_error("missing", replace(kValidRun, "  directory: out\n", "  overwrite: true\n"));
+  EXPECT_TRUE(contains(msg, "output.directory")) << msg;
+  EXPECT_TRUE(contains(msg, "required key is missing")) << msg;
+}
+
+TEST(Config, MissingRequiredSection) {
+  const auto msg = run_error("missing_section",
+                             replace(kValidRun, "catalog:\n  format: photoobj\n  path: photoObj.fits\n", ""));
+  EXPECT_TRUE(contains(msg, "'catalog'")) << msg;
+  EXPECT_TRUE(contains(msg, "required key is missing")) << msg;
+}
+
+TEST(Config, OutOfRangeValue) {
+  const auto msg = run_error("range", replace(kValidRun, "camcol: 1", "camcol: 9"));
+  EXPECT_TRUE(contains(msg, "images[1].camcol")) << msg;
+  EXPECT_TRUE(contains(msg, "1..6")) << msg;
+  EXPECT_TRUE(contains(msg, "'9'")) << msg;
+}
+
+TEST(Config, BadChoice) {
+  const auto msg = run_error("choice", replace(kValidRun, "format: photoobj", "format: sextractor"));
+  EXPECT_TRUE(contains(msg, "catalog.format")) << msg;
+  EXPECT_TRUE(contains(msg, "one of generic, photoobj")) << msg;
+}
+
+TEST(Config, ReversedInterval) {
+  const auto msg = run_error("interval", replace(kValidRun, "ra: [0.1, 0.2]", "ra: [0.2, 0.1]"));
+  EXPECT_TRUE(contains(msg, "region.ra")) << msg;
+  EXPECT_TRUE(contains(msg, "ra_min < ra_max")) << msg;
+}
+
+TEST(Config, WrongLengthList) {
+  const auto msg = run_error("length", replace(kValidRun, "dec: [-0.3, -0.1]", "dec: [-0.3]"));
+  EXPECT_TRUE(contains(msg, "region.dec")) << msg;
+  EXPECT_TRUE(contains(msg, "a list of 1 items")) << msg;
+}
+
+TEST(Config, SectionGivenAsScalar) {
+  const auto msg = run_error("scalar_section", replace(kValidRun, "execution:\n  threads: 2\n",
+                                                       "execution: fast\n"));
+  EXPECT_TRUE(contains(msg, "'execution'")) << msg;
+  EXPECT_TRUE(contains(msg, "expected a mapping")) << msg;
+}
+
+TEST(Config, DuplicateKey) {
+  const auto msg = run_error("duplicate", replace(kValidRun, "  seed: 7\n", "  seed: 7\n  seed: 8\n"));
+  EXPECT_TRUE(contains(msg, "inference.seed")) << msg;
+  EXPECT_TRUE(contains(msg, "appears twice")) << msg;
+}
+
+TEST(Config, YamlSyntaxErrorHasLine) {
+  const auto msg = run_error("syntax", "images:\n  - format: generic\n    paths: [a.fits\noutput: x\n");
+  EXPECT_TRUE(contains(msg, "YAML syntax error")) << msg;
+  EXPECT_TRUE(contains(msg, ":4:") || contains(msg, ":3:")) << msg;
+}
+
+TEST(Config, EmptyFileAndMissingFile) {
+  EXPECT_TRUE(contains(run_error("empty", ""), "empty"));
+  try {
+    load_run_config("/nonexistent/dir/run.yaml");
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "/nonexistent/dir/run.yaml"));
+    EXPECT_TRUE(contains(e.what(), "cannot open"));
+  }
+}
+
+TEST(Config, NonFiniteNumberRejected) {
+  const auto msg = run_error("nan", replace(kValidRun, "g_tol: 1.0e-9", "g_tol: .nan"));
+  EXPECT_TRUE(contains(msg, "optimizer.g_tol")) << msg;
+}
+
+TEST(Config, GenerateConfigDefaultsAndErrors) {
+  const auto ok = load_generate_config(write_yaml("gen", "generate:\n  seed: 3\n  epochs: 2\n"
+                                                  "  image_size: [64, 48]\noutput:\n  directory: d\n"));
+  EXPECT_EQ(ok.seed, 3);
+  EXPECT_EQ(ok.epochs, 2);
+  EXPECT_EQ(ok.width, 64);
+  EXPECT_EQ(ok.height, 48);
+  EXPECT_EQ(ok.sky_nmgy.size(), 5u);
+  const std::string bad = write_yaml("gen_bad", "generate:\n  bands: [r, q]\noutput:\n  directory: d\n");
+  try {
+    load_generate_config(bad);
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "generate.bands")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "u, g, r, i, z")) << e.what();
+  }
+}
+
+}  // namespace
