@@ -1,0 +1,77 @@
+#include "survey/wcs.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "survey/image.hpp"
+
+namespace celeste::survey {
+namespace {
+constexpr double kDeg = M_PI / 180.0;
+}
+
+
+TanWcs::TanWcs(std::array<double, 2> crpix, std::array<double, 2> crval,
+               std::array<std::array<double, 2>, 2> cd)
+    : crpix_(crpix), crval_(crval), cd_(cd) {
+  const double det = cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0];
+  const double scale = std::abs(cd[0][0]) + std::abs(cd[0][1]) + std::abs(cd[1][0]) +
+                       std::abs(cd[1][1]);
+  if (!std::isfinite(det) || !std::isfinite(scale) || scale == 0 ||
+      std::abs(det) <= 1e-12 * scale * scale || !std::isfinite(crpix[0]) ||
+      !std::isfinite(crpix[1]) || !std::isfinite(crval[0]) || !std::isfinite(crval[1]) ||
+      std::abs(crval[1]) > 90)
+    throw std::invalid_argument("singular or non-finite TAN WCS (CD matrix determinant " +
+                                std::to_string(det) + ")");
+  cd_inv_ = {{{cd[1][1] / det, -cd[0][1] / det}, {-cd[1][0] / det, cd[0][0] / det}}};
+  valid_ = true;
+}
+
+// Standard TAN: intermediate coordinates (x, y) in degrees = CD (p - crpix); native spherical
+// coordinates of the gnomonic projection, then rotation to (ra, dec) with the native pole at
+// (ra0, dec0) (LONPOLE = 180).
+std::array<double, 2> TanWcs::pix_to_world(double h, double w) const {
+  const double dh = h - crpix_[0], dw = w - crpix_[1];
+  const double x = (cd_[0][0] * dh + cd_[0][1] * dw) * kDeg;
+  const double y = (cd_[1][0] * dh + cd_[1][1] * dw) * kDeg;
+  const double ra0 = crval_[0] * kDeg, dec0 = crval_[1] * kDeg;
+  const double d = std::cos(dec0) - y * std::sin(dec0);
+  const double ra = ra0 + std::atan2(x, d);
+  const double dec = std::atan2(std::sin(dec0) + y * std::cos(dec0), std::hypot(x, d));
+  double ra_deg = ra / kDeg;
+  ra_deg = std::fmod(ra_deg, 360.0);
+  if (ra_deg < 0) ra_deg += 360.0;
+  return {ra_deg, dec / kDeg};
+}
+
+std::array<double, 2> TanWcs::world_to_pix(double ra, double dec) const {
+  const double ra0 = crval_[0] * kDeg, dec0 = crval_[1] * kDeg;
+  const double a = ra * kDeg - ra0, d = dec * kDeg;
+  const double cos_c = std::sin(dec0) * std::sin(d) + std::cos(dec0) * std::cos(d) * std::cos(a);
+  const double x = std::cos(d) * std::sin(a) / cos_c;
+  const double y = (std::cos(dec0) * std::sin(d) - std::sin(dec0) * std::cos(d) * std::cos(a)) /
+                   cos_c;
+  const double xd = x / kDeg, yd = y / kDeg;
+  return {crpix_[0] + cd_inv_[0][0] * xd + cd_inv_[0][1] * yd,
+          crpix_[1] + cd_inv_[1][0] * xd + cd_inv_[1][1] * yd};
+}
+
+std::array<double, 4> TanWcs::pixel_world_jacobian(double ra, double dec) const {
+  const auto p0 = world_to_pix(ra, dec);
+  const auto u_half = pix_to_world(p0[0] + 0.5, p0[1] + 0.5);
+  double delta = std::max(std::abs(u_half[0] - ra), std::abs(u_half[1] - dec));
+  if (delta > 180) delta = std::abs(delta - 360);  // RA wrap
+  const auto p_ra = world_to_pix(ra + delta, dec);
+  const auto p_dec = world_to_pix(ra, dec + delta);
+  return {(p_ra[0] - p0[0]) / delta, (p_dec[0] - p0[0]) / delta, (p_ra[1] - p0[1]) / delta,
+          (p_dec[1] - p0[1]) / delta};
+}
+
+int band_index(const std::string& name) {
+  for (int b = 0; b < kNumBands; ++b)
+    if (name == kBandNames[b]) return b;
+  return -1;
+}
+
+}  // namespace celeste::survey

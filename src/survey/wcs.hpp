@@ -1,0 +1,38 @@
+#pragma once
+// FITS TAN (gnomonic) world coordinate system: pixel (h, w) <-> (ra, dec) in degrees, with
+// 1-based pixel coordinates as in FITS (CRPIX is 1-based). Plus the local linearization the
+// model uses (model.md §2.6).
+#include <array>
+
+namespace celeste::survey {
+
+class TanWcs {
+ public:
+  TanWcs() = default;
+  // crpix: reference pixel (1-based, axis 1 then 2); crval: (ra, dec) at crpix in degrees;
+  // cd: [[CD1_1, CD1_2], [CD2_1, CD2_2]] in degrees per pixel. Throws std::invalid_argument
+  // when the CD matrix is singular or not finite.
+  TanWcs(std::array<double, 2> crpix, std::array<double, 2> crval,
+         std::array<std::array<double, 2>, 2> cd);
+
+  std::array<double, 2> pix_to_world(double h, double w) const;
+  std::array<double, 2> world_to_pix(double ra, double dec) const;
+
+  // J = ∂(pixel)/∂(world) at world position `u0` (model.md §2.6 finite-difference recipe,
+  // step ≈ half a pixel), row-major {dh/dra, dh/ddec, dw/dra, dw/ddec}. RA in raw degrees.
+  std::array<double, 4> pixel_world_jacobian(double ra, double dec) const;
+
+  const std::array<double, 2>& crpix() const { return crpix_; }
+  const std::array<double, 2>& crval() const { return crval_; }
+  const std::array<std::array<double, 2>, 2>& cd() const { return cd_; }
+  bool valid() const { return valid_; }
+
+ private:
+  std::array<double, 2> crpix_{0, 0};
+  std::array<double, 2> crval_{0, 0};
+  std::array<std::array<double, 2>, 2> cd_{{{1, 0}, {0, 1}}};
+  std::array<std::array<double, 2>, 2> cd_inv_{{{1, 0}, {0, 1}}};
+  bool valid_ = false;
+};
+
+}  // namespace celeste::survey
