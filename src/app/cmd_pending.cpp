@@ -36,8 +36,6 @@ int cmd_generate(CommandArgs& a) {
   return unavailable("generate", "the model-core issue 3");
 }
 
-int cmd_score(CommandArgs&) { return unavailable("score", "the end-to-end issue 5"); }
-
 int cmd_bench(CommandArgs&) { return unavailable("bench", "the model-core issue 3"); }
 
 }  // namespace celeste::app
