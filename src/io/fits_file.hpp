@@ -8,7 +8,6 @@
 // Reading goes through fits_open_file, so compressed files (.fits.bz2, .fit.gz) open directly.
 // Writing uses fits_create_diskfile (no extended-filename parsing, so any file name is literal)
 // and is meant for temporary files that the caller renames into place (io/atomic_file.hpp).
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +19,12 @@ struct FitsImage {
   long width = 0;   // NAXIS1
   long height = 0;  // NAXIS2
   std::vector<float> data;  // index (y - 1) * width + (x - 1), FITS storage order
+};
+
+struct FitsImageD {
+  long width = 0;
+  long height = 0;
+  std::vector<double> data;
 };
 
 // One column of a binary table to create.
@@ -69,8 +74,11 @@ class FitsFile {
   std::vector<long> image_shape() const;
   int image_bitpix() const;
   FitsImage read_image(int allowed_bitpix = 0) const;
+  FitsImageD read_image_double() const;  // the same checks, converted to double
   // Appends a float32 image HDU holding `data` (width x height, FITS storage order).
   void append_image(long width, long height, const std::vector<float>& data);
+  // Appends a float64 image HDU (for calibration/sky maps that must round-trip exactly).
+  void append_image(long width, long height, const std::vector<double>& data);
 
   // Binary tables (current HDU).
   long num_rows() const;
@@ -83,6 +91,7 @@ class FitsFile {
   std::vector<double> read_column_double(const std::string& name) const;
   std::vector<long long> read_column_int(const std::string& name) const;
   std::vector<std::string> read_column_string(const std::string& name) const;
+  std::vector<bool> read_column_logical(const std::string& name) const;
   // Every element of one cell (1-based row); works for vector, TDIM and variable-length cells.
   std::vector<double> read_cell_double(const std::string& name, long row) const;
   // All cells of a fixed-size vector column, row-major [row][element].
@@ -93,8 +102,13 @@ class FitsFile {
                     long rows);
   void write_column(int colnum, const std::vector<double>& values);
   void write_column(int colnum, const std::vector<long long>& values);
-  void write_column(int colnum, const std::vector<std::uint32_t>& values);
   void write_column(int colnum, const std::vector<std::string>& values);
+  void write_column_logical(int colnum, const std::vector<bool>& values);
+  // Fixed-size vector column (TFORM "nD"), row-major [row][element].
+  void write_vector_column(int colnum, long repeat, const std::vector<double>& values);
+
+  // Every keyword name of the current HDU, in header order.
+  std::vector<std::string> key_names() const;
 
   // Flushes and closes, throwing on failure (a file is complete only after this returns).
   void close();

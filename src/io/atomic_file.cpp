@@ -1,0 +1,69 @@
+#include "io/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "util/error.hpp"
+
+namespace celeste::io {
+namespace fs = std::filesystem;
+namespace {
+
+std::atomic<int> g_counter{0};
+
+void fsync_path(const std::string& path, int flags, const std::string& what) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) throw InputError(path + ": cannot open to " + what + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw InputError(path + ": cannot " + what + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+AtomicOutput::AtomicOutput(std::string final_path) : final_path_(std::move(final_path)) {
+  if (final_path_.empty()) throw InputError("(empty file name): no output path given");
+  const fs::path target(final_path_);
+  fs::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw InputError(final_path_ + ": cannot write: folder " + dir.string() + " does not exist");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw InputError(final_path_ + ": cannot write: folder " + dir.string() +
+                     " is not writable: " + std::strerror(errno));
+  if (fs::is_directory(target, ec))
+    throw InputError(final_path_ + ": cannot write: it is a folder");
+  temp_path_ = (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                       "-" + std::to_string(g_counter++)))
+                   .string();
+}
+
+AtomicOutput::~AtomicOutput() {
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+void AtomicOutput::commit() {
+  fsync_path(temp_path_, O_RDONLY, "flush to disk");
+  if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
+    throw InputError(final_path_ + ": cannot move finished temporary file " + temp_path_ +
+                     " into place: " + std::strerror(errno));
+  committed_ = true;
+  fs::path dir = fs::path(final_path_).parent_path();
+  if (dir.empty()) dir = ".";
+  // Make the rename itself durable; failure here does not undo a complete file.
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace celeste::io
