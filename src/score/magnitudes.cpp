@@ -1,0 +1,34 @@
+#include "score/magnitudes.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace celeste::score {
+
+double flux_to_asinh_mag(double flux_nmgy, int band) {
+  const double b = kAsinhSoftening[static_cast<std::size_t>(band)];
+  return -kMagPerLn * (std::asinh(flux_nmgy * 1e-9 / (2 * b)) + std::log(b));
+}
+
+double asinh_mag_to_flux(double mag, int band) {
+  const double b = kAsinhSoftening[static_cast<std::size_t>(band)];
+  return 1e9 * 2 * b * std::sinh(-mag / kMagPerLn - std::log(b));
+}
+
+double color_mag_from_fluxes(double flux_blue, double flux_red) {
+  // `!(x > 0)` also rejects NaN.
+  if (!(flux_blue > 0) || !(flux_red > 0)) return std::numeric_limits<double>::quiet_NaN();
+  return kMagPerLn * std::log(flux_red / flux_blue);
+}
+
+double canonical_angle_deg(double angle_deg) {
+  return angle_deg - std::floor(angle_deg / 180.0) * 180.0;
+}
+
+double angle_difference_deg(double a_deg, double b_deg) {
+  // Celeste.jl degrees_to_diff: abs(a - b) % 180, then the shorter way round.
+  const double between = std::fmod(std::fabs(a_deg - b_deg), 180.0);
+  return std::fmin(between, 180.0 - between);
+}
+
+}  // namespace celeste::score
