@@ -369,18 +369,20 @@ std::vector<long> FitsFile::column_dims(const std::string& name) const {
 std::vector<double> FitsFile::read_column_double(const std::string& name) const {
   const int col = column_number(name);
   const long rows = num_rows();
-  const long repeat = column_is_variable(name) ? 1 : column_repeat(name);
+  // Vector (or variable-length) cells: element 1 of each row; scalar cells: one call.
+  const bool scalar = !column_is_variable(name) && column_repeat(name) <= 1;
   std::vector<double> out(static_cast<std::size_t>(rows));
   int status = 0, anynul = 0;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (long r = 0; r < rows && repeat > 1; ++r)
-    if (fits_read_col(as_fits(fptr_), TDOUBLE, col, r + 1, 1, 1, const_cast<double*>(&nan),
-                      &out[r], &anynul, &status))
-      fail("reading column " + name, status);
-  if (repeat <= 1 && rows > 0 &&
-      fits_read_col(as_fits(fptr_), TDOUBLE, col, 1, 1, rows, const_cast<double*>(&nan),
-                    out.data(), &anynul, &status))
-    fail("reading column " + name, status);
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  if (scalar) {
+    if (rows > 0 && fits_read_col(as_fits(fptr_), TDOUBLE, col, 1, 1, rows, &nan, out.data(),
+                                  &anynul, &status))
+      fail("reading column " + name + " (truncated file?)", status);
+    return out;
+  }
+  for (long r = 0; r < rows; ++r)
+    if (fits_read_col(as_fits(fptr_), TDOUBLE, col, r + 1, 1, 1, &nan, &out[r], &anynul, &status))
+      fail("reading column " + name + " (truncated file?)", status);
   return out;
 }
 

@@ -1,0 +1,204 @@
+#include "io/catalog_columns.hpp"
+
+#include <celeste/param_layout.hpp>
+
+#include <array>
+#include <cmath>
+#include <functional>
+#include <stdexcept>
+
+namespace celeste::io {
+namespace {
+
+constexpr double kMagPerLn = 2.5 / M_LN10;  // magnitudes per natural-log unit of flux
+constexpr std::array<double, kNumBands> kAsinhSoftening{1.4e-10, 0.9e-10, 1.2e-10, 1.8e-10,
+                                                        7.4e-10};
+constexpr std::array<const char*, kNumBands> kBands{"u", "g", "r", "i", "z"};
+constexpr std::array<const char*, kNumColors> kColors{"ug", "gr", "ri", "iz"};
+
+// Log-normal summaries of band b's flux given type t (model.md §8.3):
+// ln ℓ_b ~ N(γ_t + Σ_j S_bj β_tj, ζ_t + Σ_j |S_bj| λ_tj).
+struct BandFlux {
+  double mean, sd;
+};
+
+BandFlux band_flux(const std::array<double, 44>& p, int t, int b) {
+  double log_median = p[param::gamma(t)];
+  double log_var = p[param::zeta(t)];
+  for (int j = 0; j < kNumColors; ++j) {
+    const int s = color_sign(b, j);
+    log_median += s * p[param::beta(t, j)];
+    log_var += std::abs(s) * p[param::lambda(t, j)];
+  }
+  const double mean = std::exp(log_median + 0.5 * log_var);
+  return {mean, mean * std::sqrt(std::expm1(log_var))};
+}
+
+double angle_deg_0_180(double phi_rad) {
+  double deg = std::fmod(phi_rad * 180.0 / M_PI, 180.0);
+  if (deg < 0) deg += 180.0;
+  if (deg >= 180.0) deg -= 180.0;  // fmod rounding at exactly -0
+  return deg;
+}
+
+CatalogColumn make(const std::string& name, ColumnKind kind, const std::string& unit,
+                   const std::string& tdisp, const std::string& description) {
+  CatalogColumn c;
+  c.name = name;
+  c.kind = kind;
+  c.unit = unit;
+  c.tdisp = tdisp;
+  c.description = description;
+  return c;
+}
+
+}  // namespace
+
+double asinh_magnitude(double flux_nmgy, int band) {
+  const double b = kAsinhSoftening.at(static_cast<std::size_t>(band));
+  return -kMagPerLn * (std::asinh(flux_nmgy * 1e-9 / (2 * b)) + std::log(b));
+}
+
+const char* status_name(int status_code) {
+  switch (status_code) {
+    case survey::kStatusConverged: return "converged";
+    case survey::kStatusMaxIterations: return "max_iterations";
+    case survey::kStatusFailed: return "failed";
+    case survey::kStatusNotFitted: return "not_fitted";
+    default: return "unknown";
+  }
+}
+
+const CatalogColumn& find_column(const std::vector<CatalogColumn>& columns,
+                                 const std::string& name) {
+  for (const auto& c : columns)
+    if (c.name == name) return c;
+  throw std::out_of_range("catalog has no column '" + name + "'");
+}
+
+std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::SourceResult>& results) {
+  using K = ColumnKind;
+  std::vector<CatalogColumn> cols;
+  // Column order is the documented order (docs/io.md); each entry pairs a column with the
+  // function computing its value from one result.
+  struct Def {
+    CatalogColumn col;
+    std::function<double(const survey::SourceResult&)> real;
+    std::function<std::int64_t(const survey::SourceResult&)> integer;
+    std::function<std::string(const survey::SourceResult&)> text;
+  };
+  std::vector<Def> defs;
+  auto real = [&](const std::string& n, const std::string& u, const std::string& d,
+                  const std::string& desc, auto f) {
+    defs.push_back({make(n, K::real, u, d, desc), f, nullptr, nullptr});
+  };
+  auto integer = [&](const std::string& n, K kind, const std::string& d, const std::string& desc,
+                     auto f) {
+    defs.push_back({make(n, kind, "", d, desc), nullptr, f, nullptr});
+  };
+  auto type_of = [](const survey::SourceResult& r) {
+    return r.params[param::chi(0)] > 0.5 ? 0 : 1;
+  };
+
+  integer("objid", K::int64, "I20", "survey object id (photoObj OBJID) or catalog index",
+          [](const survey::SourceResult& r) { return r.objid; });
+  real("ra", "deg", "F13.8", "right ascension, optimized (J2000)",
+       [](const survey::SourceResult& r) { return r.params[param::ra]; });
+  real("dec", "deg", "F13.8", "declination, optimized (J2000)",
+       [](const survey::SourceResult& r) { return r.params[param::dec]; });
+  real("ra_init", "deg", "F13.8", "right ascension of the initial catalog entry",
+       [](const survey::SourceResult& r) { return r.ra_init; });
+  real("dec_init", "deg", "F13.8", "declination of the initial catalog entry",
+       [](const survey::SourceResult& r) { return r.dec_init; });
+  real("prob_star", "", "F8.5", "posterior probability that the source is a star (chi_1)",
+       [](const survey::SourceResult& r) { return r.params[param::chi(0)]; });
+  real("prob_galaxy", "", "F8.5", "posterior probability that the source is a galaxy (chi_2)",
+       [](const survey::SourceResult& r) { return r.params[param::chi(1)]; });
+  integer("is_star", K::logical, "L1", "prob_star > 0.5; flux/color/shape columns use this type",
+          [](const survey::SourceResult& r) { return std::int64_t(r.params[param::chi(0)] > 0.5); });
+  for (int b = 0; b < kNumBands; ++b) {
+    const std::string band = kBands[b];
+    real("flux_" + band, "nmgy", "G14.7",
+         "posterior mean flux in band " + band + " given the most likely type",
+         [=](const survey::SourceResult& r) { return band_flux(r.params, type_of(r), b).mean; });
+    real("flux_" + band + "_sd", "nmgy", "G14.7",
+         "posterior standard deviation of flux_" + band,
+         [=](const survey::SourceResult& r) { return band_flux(r.params, type_of(r), b).sd; });
+    real("mag_" + band, "mag", "F9.4", "SDSS asinh magnitude of flux_" + band,
+         [=](const survey::SourceResult& r) {
+           return asinh_magnitude(band_flux(r.params, type_of(r), b).mean, b);
+         });
+    real("mag_" + band + "_sd", "mag", "F9.4",
+         "delta-method sd of mag_" + band + ": (2.5/ln 10) flux_sd / flux",
+         [=](const survey::SourceResult& r) {
+           const BandFlux f = band_flux(r.params, type_of(r), b);
+           return kMagPerLn * f.sd / f.mean;
+         });
+  }
+  real("log_flux_r", "ln(nmgy)", "F10.5", "posterior mean of ln(r-band flux) (gamma_t)",
+       [=](const survey::SourceResult& r) { return r.params[param::gamma(type_of(r))]; });
+  real("log_flux_r_sd", "ln(nmgy)", "F10.5", "posterior sd of ln(r-band flux) (sqrt zeta_t)",
+       [=](const survey::SourceResult& r) { return std::sqrt(r.params[param::zeta(type_of(r))]); });
+  for (int j = 0; j < kNumColors; ++j) {
+    const std::string c = kColors[j];
+    real("color_" + c, "mag", "F9.4",
+         "posterior mean color " + std::string(1, c[0]) + "-" + std::string(1, c[1]) +
+             " in magnitudes ((2.5/ln 10) beta_t)",
+         [=](const survey::SourceResult& r) {
+           return kMagPerLn * r.params[param::beta(type_of(r), j)];
+         });
+  }
+  for (int j = 0; j < kNumColors; ++j) {
+    const std::string c = kColors[j];
+    real("color_" + c + "_sd", "mag", "F9.4",
+         "posterior sd of color_" + c + " ((2.5/ln 10) sqrt lambda_t)",
+         [=](const survey::SourceResult& r) {
+           return kMagPerLn * std::sqrt(r.params[param::lambda(type_of(r), j)]);
+         });
+  }
+  real("gal_frac_dev", "", "F8.5", "de Vaucouleurs fraction of the galaxy profile (theta)",
+       [](const survey::SourceResult& r) { return r.params[param::frac_dev]; });
+  real("gal_axis_ratio", "", "F8.5", "galaxy minor/major axis ratio (rho)",
+       [](const survey::SourceResult& r) { return r.params[param::axis_ratio]; });
+  real("gal_angle_deg", "deg", "F9.4",
+       "galaxy major-axis angle in pixel coordinates (phi), reduced to [0, 180)",
+       [](const survey::SourceResult& r) { return angle_deg_0_180(r.params[param::angle]); });
+  real("gal_radius_px", "pix", "F10.5", "circularized galaxy scale sigma*sqrt(rho), pixels",
+       [](const survey::SourceResult& r) {
+         return r.params[param::radius] * std::sqrt(r.params[param::axis_ratio]);
+       });
+  real("gal_scale_px", "pix", "F10.5", "galaxy scale along the major axis (sigma), pixels",
+       [](const survey::SourceResult& r) { return r.params[param::radius]; });
+  defs.push_back({make("status", K::text, "", "A16",
+                       "optimizer outcome: converged | max_iterations | failed | not_fitted"),
+                  nullptr, nullptr,
+                  [](const survey::SourceResult& r) { return std::string(status_name(r.status_code)); }});
+  integer("status_code", K::int32, "I2", "0 converged, 1 max_iterations, 2 failed, 3 not_fitted",
+          [](const survey::SourceResult& r) { return std::int64_t(r.status_code); });
+  integer("iterations", K::int32, "I6", "optimizer iterations",
+          [](const survey::SourceResult& r) { return std::int64_t(r.iterations); });
+  integer("failure_flags", K::int32, "I10", "optimizer failure bitmask (0 = none)",
+          [](const survey::SourceResult& r) { return std::int64_t(r.failure_flags); });
+  real("elbo", "", "G18.10", "final evidence lower bound of the source's subproblem",
+       [](const survey::SourceResult& r) { return r.elbo; });
+  real("elbo_gain", "", "G14.7", "ELBO increase over the initial parameters",
+       [](const survey::SourceResult& r) { return r.elbo_gain; });
+  real("grad_norm", "", "G14.7", "infinity norm of the free-parameter gradient at the end",
+       [](const survey::SourceResult& r) { return r.grad_norm; });
+  integer("bad_sky", K::logical, "L1",
+          "i-band sky at the source looks underestimated (model.md §8.3)",
+          [](const survey::SourceResult& r) { return std::int64_t(r.bad_sky); });
+
+  for (auto& d : defs) {
+    CatalogColumn& c = d.col;
+    for (const auto& r : results) {
+      if (d.real) c.real.push_back(d.real(r));
+      else if (d.integer) c.integer.push_back(d.integer(r));
+      else c.text.push_back(d.text(r));
+    }
+    cols.push_back(std::move(c));
+  }
+  return cols;
+}
+
+}  // namespace celeste::io

@@ -1,0 +1,43 @@
+#pragma once
+// Output catalog columns (names, units, formulas: docs/io.md) built from fit results
+// (model.md §8.3). These names are a contract: the scorer and users read columns by them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "survey/source_result.hpp"
+
+namespace celeste::io {
+
+enum class ColumnKind { real, int64, int32, logical, text };
+
+struct CatalogColumn {
+  std::string name;
+  ColumnKind kind = ColumnKind::real;
+  std::string unit;         // "" = dimensionless
+  std::string description;
+  std::string tdisp;        // FITS display format
+  std::vector<double> real;          // kind real
+  std::vector<std::int64_t> integer; // kinds int64, int32, logical (0/1)
+  std::vector<std::string> text;     // kind text
+  std::size_t size() const {
+    return kind == ColumnKind::real ? real.size()
+           : kind == ColumnKind::text ? text.size() : integer.size();
+  }
+};
+
+inline constexpr int kStatusTextWidth = 16;  // fixed string width of the `status` column
+
+// One column per catalog field, one row per result, in the documented order.
+std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::SourceResult>& results);
+
+// The column called `name` (std::out_of_range naming it when absent).
+const CatalogColumn& find_column(const std::vector<CatalogColumn>& columns, const std::string& name);
+
+// SDSS asinh magnitude of a flux in nanomaggies (model.md §9.2: softening b per band).
+double asinh_magnitude(double flux_nmgy, int band);
+
+// "converged" | "max_iterations" | "failed" | "not_fitted" ("unknown" otherwise).
+const char* status_name(int status_code);
+
+}  // namespace celeste::io

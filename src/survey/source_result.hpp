@@ -1,0 +1,28 @@
+#pragma once
+// The raw result of fitting one target source (model.md §8.3): its initial position, the 44
+// canonical variational parameters (layout kernels/celeste/param_layout.hpp) and how the
+// optimizer ended. io/catalog_columns turns these into catalog rows.
+#include <array>
+#include <cstdint>
+
+namespace celeste::survey {
+
+enum SourceStatus : int {
+  kStatusConverged = 0,
+  kStatusMaxIterations = 1,
+  kStatusFailed = 2,
+  kStatusNotFitted = 3,
+};
+
+struct SourceResult {
+  std::int64_t objid = 0;
+  double ra_init = 0, dec_init = 0;  // degrees (the catalog position it started from)
+  std::array<double, 44> params{};   // canonical parameters, 0-based (param_layout.hpp)
+  int status_code = kStatusNotFitted;
+  int iterations = 0;
+  int failure_flags = 0;  // bitmask, meaning defined by the optimizer
+  double elbo = 0, elbo_gain = 0, grad_norm = 0;
+  bool bad_sky = false;  // model.md §8.3
+};
+
+}  // namespace celeste::survey

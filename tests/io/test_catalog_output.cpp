@@ -1,0 +1,289 @@
+// Output catalog: the params -> columns conversion (model.md §8.3, §9.2 #24-25) and the FITS /
+// HDF5 files, read back with independent readers (CFITSIO and HDF5 C APIs directly).
+#include <fitsio.h>
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <celeste/param_layout.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "harness/shared_data.hpp"
+#include "io/catalog_output.hpp"
+#include "util/error.hpp"
+
+namespace celeste::io {
+namespace {
+
+namespace fs = std::filesystem;
+using celeste::testing::scratch_dir;
+constexpr double kMagPerLn = 2.5 / M_LN10;
+
+survey::SourceResult galaxy_result() {
+  survey::SourceResult r;
+  r.objid = 1237663784734294016LL;  // above 2^53: must survive exactly in int64 columns
+  r.ra_init = 336.6;
+  r.dec_init = -0.9;
+  auto& p = r.params;
+  p[param::ra] = 336.60001;
+  p[param::dec] = -0.90002;
+  p[param::frac_dev] = 0.3;
+  p[param::axis_ratio] = 0.5;
+  p[param::angle] = -M_PI / 4;
+  p[param::radius] = 10;
+  p[param::gamma(0)] = std::log(3.0);
+  p[param::gamma(1)] = std::log(20.0);
+  p[param::zeta(0)] = 0.01;
+  p[param::zeta(1)] = 0;
+  for (int j = 0; j < 4; ++j) {
+    p[param::beta(0, j)] = 0.1 * (j + 1);
+    p[param::beta(1, j)] = -0.2 * (j + 1);
+    p[param::lambda(0, j)] = 0.02;
+    p[param::lambda(1, j)] = 0;
+  }
+  p[param::chi(0)] = 0.01;
+  p[param::chi(1)] = 0.99;
+  r.status_code = survey::kStatusConverged;
+  r.iterations = 17;
+  r.failure_flags = 0;
+  r.elbo = -12345.5;
+  r.elbo_gain = 321.25;
+  r.grad_norm = 1e-9;
+  return r;
+}
+
+survey::SourceResult star_result() {
+  survey::SourceResult r = galaxy_result();
+  r.objid = 42;
+  r.params[param::chi(0)] = 0.8;
+  r.params[param::chi(1)] = 0.2;
+  r.params[param::angle] = 3.5;
+  r.status_code = survey::kStatusMaxIterations;
+  r.failure_flags = 5;
+  r.bad_sky = true;
+  return r;
+}
+
+double value(const std::vector<CatalogColumn>& cols, const std::string& name, std::size_t row) {
+  const CatalogColumn& c = find_column(cols, name);
+  return c.kind == ColumnKind::real ? c.real.at(row) : double(c.integer.at(row));
+}
+
+TEST(CatalogColumns, AsinhMagnitudesMatchReference) {  // model.md §9.2 #24
+  EXPECT_NEAR(asinh_magnitude(15, 0), 19.559677, 1e-5);
+  EXPECT_NEAR(asinh_magnitude(15, 2), 19.559702, 1e-5);
+}
+
+TEST(CatalogColumns, ReferenceConversions) {  // model.md §9.2 #25
+  const auto cols = build_catalog_columns({galaxy_result()});
+  EXPECT_DOUBLE_EQ(value(cols, "gal_radius_px", 0), 10 * std::sqrt(0.5));
+  EXPECT_DOUBLE_EQ(value(cols, "gal_scale_px", 0), 10);
+  EXPECT_NEAR(value(cols, "gal_angle_deg", 0), 135, 1e-12);
+  EXPECT_NEAR(value(cols, "flux_r", 0), 20, 1e-12);  // ζ = 0: mean = median = exp(γ_2)
+  EXPECT_EQ(value(cols, "is_star", 0), 0);
+  EXPECT_DOUBLE_EQ(value(cols, "prob_galaxy", 0), 0.99);
+  EXPECT_NEAR(value(cols, "log_flux_r", 0), std::log(20.0), 1e-15);
+  EXPECT_NEAR(value(cols, "flux_r_sd", 0), 0, 1e-12);
+  // Galaxy colors β_2 = (-0.2, -0.4, -0.6, -0.8), in magnitudes.
+  EXPECT_NEAR(value(cols, "color_gr", 0), kMagPerLn * -0.4, 1e-12);
+  // u = r exp(-c1 - c2) = 20 exp(0.6); z = r exp(c3 + c4) = 20 exp(-1.4).
+  EXPECT_NEAR(value(cols, "flux_u", 0), 20 * std::exp(0.6), 1e-10);
+  EXPECT_NEAR(value(cols, "flux_z", 0), 20 * std::exp(-1.4), 1e-10);
+  EXPECT_NEAR(value(cols, "mag_r", 0), asinh_magnitude(20, 2), 1e-12);
+  EXPECT_EQ(find_column(cols, "status").text.at(0), "converged");
+}
+
+TEST(CatalogColumns, StarUsesStarParametersAndLogNormalMoments) {
+  const auto cols = build_catalog_columns({star_result()});
+  EXPECT_EQ(value(cols, "is_star", 0), 1);
+  // Star: γ = ln 3, ζ = 0.01, β = (0.1, 0.2, 0.3, 0.4), λ = 0.02.
+  const double log_median_u = std::log(3.0) - 0.1 - 0.2, var_u = 0.01 + 0.02 + 0.02;
+  const double mean_u = std::exp(log_median_u + var_u / 2);
+  EXPECT_NEAR(value(cols, "flux_u", 0), mean_u, 1e-12);
+  EXPECT_NEAR(value(cols, "flux_u_sd", 0), mean_u * std::sqrt(std::exp(var_u) - 1), 1e-12);
+  EXPECT_NEAR(value(cols, "mag_u_sd", 0), kMagPerLn * std::sqrt(std::exp(var_u) - 1), 1e-12);
+  EXPECT_NEAR(value(cols, "flux_r", 0), 3 * std::exp(0.005), 1e-12);
+  EXPECT_NEAR(value(cols, "log_flux_r_sd", 0), 0.1, 1e-15);
+  EXPECT_NEAR(value(cols, "color_iz_sd", 0), kMagPerLn * std::sqrt(0.02), 1e-12);
+  EXPECT_NEAR(value(cols, "gal_angle_deg", 0), std::fmod(3.5 * 180 / M_PI, 180), 1e-10);
+  EXPECT_EQ(find_column(cols, "status").text.at(0), "max_iterations");
+  EXPECT_EQ(value(cols, "status_code", 0), 1);
+  EXPECT_EQ(value(cols, "failure_flags", 0), 5);
+  EXPECT_EQ(value(cols, "bad_sky", 0), 1);
+}
+
+// ------------------------------------------------------------------ files, independent readers
+
+// The contract: every name here must exist in both files (docs/io.md lists them).
+std::vector<std::string> contract_names() {
+  std::vector<std::string> n{"objid", "ra", "dec", "ra_init", "dec_init", "prob_star",
+                             "prob_galaxy", "is_star"};
+  for (std::string b : {"u", "g", "r", "i", "z"})
+    for (std::string s : {"flux_", "mag_"}) {
+      n.push_back(s + b);
+      n.push_back(s + b + "_sd");
+    }
+  n.insert(n.end(), {"log_flux_r", "log_flux_r_sd"});
+  for (std::string c : {"ug", "gr", "ri", "iz"}) n.push_back("color_" + c);
+  for (std::string c : {"ug", "gr", "ri", "iz"}) n.push_back("color_" + c + "_sd");
+  n.insert(n.end(), {"gal_frac_dev", "gal_axis_ratio", "gal_angle_deg", "gal_radius_px",
+                     "gal_scale_px", "status", "status_code", "iterations", "failure_flags",
+                     "elbo", "elbo_gain", "grad_norm", "bad_sky"});
+  return n;
+}
+
+TEST(CatalogOutput, FitsAndHdf5ReadBackWithIndependentReaders) {
+  const std::string dir = scratch_dir("catalog_out");
+  const std::vector<survey::SourceResult> results{galaxy_result(), star_result()};
+  const auto expected = build_catalog_columns(results);
+  ASSERT_EQ(expected.size(), contract_names().size());
+  for (const auto& name : contract_names()) EXPECT_NO_THROW(find_column(expected, name)) << name;
+  write_catalog_outputs(results, dir + "/cat.fits", dir + "/cat.h5");
+
+  // --- FITS through raw CFITSIO
+  fitsfile* f = nullptr;
+  int status = 0;
+  ASSERT_EQ(fits_open_file(&f, (dir + "/cat.fits").c_str(), READONLY, &status), 0);
+  ASSERT_EQ(fits_movnam_hdu(f, BINARY_TBL, const_cast<char*>("CATALOG"), 0, &status), 0);
+  long nrows = 0;
+  int ncols = 0;
+  fits_get_num_rows(f, &nrows, &status);
+  fits_get_num_cols(f, &ncols, &status);
+  EXPECT_EQ(nrows, 2);
+  EXPECT_EQ(ncols, static_cast<int>(expected.size()));
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const CatalogColumn& c = expected[i];
+    const std::string idx = std::to_string(i + 1);
+    char value[FLEN_VALUE] = {0};
+    fits_read_key(f, TSTRING, ("TTYPE" + idx).c_str(), value, nullptr, &status);
+    EXPECT_EQ(std::string(value), c.name);
+    if (!c.unit.empty()) {
+      fits_read_key(f, TSTRING, ("TUNIT" + idx).c_str(), value, nullptr, &status);
+      EXPECT_EQ(std::string(value), c.unit) << c.name;
+    }
+    fits_read_key(f, TSTRING, ("TDISP" + idx).c_str(), value, nullptr, &status);
+    EXPECT_EQ(std::string(value), c.tdisp) << c.name;
+    int anynul = 0;
+    const int col = static_cast<int>(i + 1);
+    if (c.kind == ColumnKind::real) {
+      std::vector<double> v(2);
+      fits_read_col(f, TDOUBLE, col, 1, 1, 2, nullptr, v.data(), &anynul, &status);
+      for (int r = 0; r < 2; ++r) EXPECT_EQ(v[r], c.real[r]) << c.name;
+    } else if (c.kind == ColumnKind::text) {
+      char buf0[32], buf1[32];
+      char* bufs[2] = {buf0, buf1};
+      fits_read_col_str(f, col, 1, 1, 2, const_cast<char*>(""), bufs, &anynul, &status);
+      EXPECT_EQ(std::string(buf0), c.text[0]);
+      EXPECT_EQ(std::string(buf1), c.text[1]);
+    } else if (c.kind == ColumnKind::logical) {
+      char v[2] = {0, 0};
+      fits_read_col(f, TLOGICAL, col, 1, 1, 2, nullptr, v, &anynul, &status);
+      for (int r = 0; r < 2; ++r) EXPECT_EQ(v[r], c.integer[r]) << c.name;
+    } else {
+      std::vector<LONGLONG> v(2);
+      fits_read_col(f, TLONGLONG, col, 1, 1, 2, nullptr, v.data(), &anynul, &status);
+      for (int r = 0; r < 2; ++r) EXPECT_EQ(v[r], c.integer[r]) << c.name;
+    }
+    ASSERT_EQ(status, 0) << c.name;
+  }
+  fits_close_file(f, &status);
+
+  // --- HDF5 through the raw C API
+  hid_t h5 = H5Fopen((dir + "/cat.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(h5, 0);
+  for (const CatalogColumn& c : expected) {
+    const std::string path = "/catalog/" + c.name;
+    hid_t ds = H5Dopen2(h5, path.c_str(), H5P_DEFAULT);
+    ASSERT_GE(ds, 0) << path;
+    hid_t space = H5Dget_space(ds);
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(space, &n, nullptr);
+    EXPECT_EQ(n, 2u) << path;
+    if (c.kind == ColumnKind::real) {
+      std::vector<double> v(2);
+      H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+      for (int r = 0; r < 2; ++r) EXPECT_EQ(v[r], c.real[r]) << path;
+    } else if (c.kind == ColumnKind::text) {
+      hid_t t = H5Dget_type(ds);
+      const std::size_t width = H5Tget_size(t);
+      std::vector<char> buf(2 * width + 1, '\0');
+      H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
+      EXPECT_EQ(std::string(buf.data(), strnlen(buf.data(), width)), c.text[0]);
+      EXPECT_EQ(std::string(buf.data() + width, strnlen(buf.data() + width, width)), c.text[1]);
+      H5Tclose(t);
+    } else {
+      std::vector<long long> v(2);
+      H5Dread(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+      for (int r = 0; r < 2; ++r) EXPECT_EQ(v[r], c.integer[r]) << path;
+    }
+    for (const char* attr_name : {"units", "description"}) {
+      hid_t a = H5Aopen(ds, attr_name, H5P_DEFAULT);
+      ASSERT_GE(a, 0) << path << " " << attr_name;
+      hid_t t = H5Aget_type(a);
+      std::vector<char> buf(H5Tget_size(t) + 1, '\0');
+      H5Aread(a, t, buf.data());
+      const std::string got(buf.data());
+      EXPECT_EQ(got, std::string(attr_name) == "units" ? c.unit : c.description) << path;
+      H5Tclose(t);
+      H5Aclose(a);
+    }
+    H5Sclose(space);
+    H5Dclose(ds);
+  }
+  H5Fclose(h5);
+
+  // --- our own convenience reader agrees
+  const auto back = read_catalog_columns(dir + "/cat.fits");
+  EXPECT_DOUBLE_EQ(back.at("flux_r")[0], 20);
+  EXPECT_EQ(back.at("is_star")[1], 1);
+  EXPECT_EQ(back.count("status"), 0u);
+}
+
+TEST(CatalogOutput, OpensInPythonAstropyAndH5py) {
+  if (std::system("python3 -c 'import astropy, h5py' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "python3 with astropy and h5py is not available; the C-API read-back test "
+                    "covers the files";
+  const std::string dir = scratch_dir("catalog_py");
+  write_catalog_outputs({galaxy_result(), star_result()}, dir + "/cat.fits", dir + "/cat.h5");
+  const std::string script = dir + "/check.py";
+  std::ofstream(script) << "import sys, h5py\nfrom astropy.table import Table\n"
+                           "t = Table.read(sys.argv[1], hdu='CATALOG')\n"
+                           "assert len(t) == 2 and abs(t['flux_r'][0] - 20) < 1e-9\n"
+                           "assert str(t['flux_r'].unit) == 'nmgy'\n"
+                           "with h5py.File(sys.argv[2]) as h:\n"
+                           "    g = h['catalog']\n"
+                           "    assert abs(g['flux_r'][0] - 20) < 1e-9\n"
+                           "    assert g['flux_r'].attrs['units'] in (b'nmgy', 'nmgy')\n"
+                           "    assert bool(g['is_star'][1])\n";
+  EXPECT_EQ(std::system(("python3 " + script + " " + dir + "/cat.fits " + dir + "/cat.h5").c_str()),
+            0);
+}
+
+TEST(CatalogOutput, FailedWriteLeavesNoPartialFile) {
+  const std::string dir = scratch_dir("catalog_fail");
+  // The HDF5 destination folder does not exist: the FITS file must not appear either.
+  try {
+    write_catalog_outputs({galaxy_result()}, dir + "/cat.fits", dir + "/missing/cat.h5");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing/cat.h5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(dir)) << "a temporary or partial file was left behind";
+}
+
+TEST(CatalogOutput, RewriteReplacesCompleteFile) {
+  const std::string dir = scratch_dir("catalog_rewrite");
+  write_catalog_outputs({galaxy_result()}, dir + "/cat.fits", "");
+  write_catalog_outputs({galaxy_result(), star_result()}, dir + "/cat.fits", "");
+  EXPECT_EQ(read_catalog_columns(dir + "/cat.fits").at("ra").size(), 2u);
+  std::size_t files = 0;
+  for (auto& e : fs::directory_iterator(dir)) files += (void(e), 1);
+  EXPECT_EQ(files, 1u);
+}
+
+}  // namespace
+}  // namespace celeste::io
