@@ -1,0 +1,168 @@
+#pragma once
+// The ELBO of one active source with its exact gradient and dense Hessian over the 44 canonical
+// parameters, as a Kokkos team function (model.md §4, §5):
+//   one team per task (active source); team threads over the visited pixels of each of its
+//   patches; the patch's Gaussian components and the per-thread partial sums in team scratch;
+//   the partials reduced inside the team in a fixed order (deterministic for a given team
+//   size); KL and the scale prior added by one thread.
+//
+//   team_evaluate_elbo(...)  collective team call (used by the optimizer's team objective)
+//   evaluate_elbo(...)       batched launch over all tasks, label "Celeste::ELBO::evaluate"
+#include <Kokkos_Core.hpp>
+
+#include "celeste/model/color_prior.hpp"
+#include "celeste/model/elbo_inputs.hpp"
+#include "celeste/model/elbo_pixel.hpp"
+#include "celeste/model/kl.hpp"
+
+namespace celeste::model {
+
+inline constexpr int kMaxComponentsPerPatch = kMaxPsfComponents * (1 + kNumProfileComponents);
+
+// Team scratch of team_evaluate_elbo: level 0 holds the patch components, level 1 the
+// per-thread partial sums (3.5 KB each: on GPUs they do not fit in shared memory).
+struct ElboScratch {
+  ProfileComponent* components;
+  LikelihoodSums* partials;
+
+  static constexpr std::size_t level0_bytes() {
+    return sizeof(ProfileComponent) * kMaxComponentsPerPatch + 64;
+  }
+  static std::size_t level1_bytes(int team_size) {
+    return sizeof(LikelihoodSums) * static_cast<std::size_t>(team_size) + 64;
+  }
+  template <class Member>
+  KOKKOS_INLINE_FUNCTION static ElboScratch allocate(const Member& team) {
+    ElboScratch s;
+    s.components = static_cast<ProfileComponent*>(team.team_scratch(0).get_shmem_aligned(
+        sizeof(ProfileComponent) * kMaxComponentsPerPatch, 64));
+    s.partials = static_cast<LikelihoodSums*>(team.team_scratch(1).get_shmem_aligned(
+        sizeof(LikelihoodSums) * team.team_size(), 64));
+    return s;
+  }
+};
+
+// Counts of work done by one evaluation (for the FLOP figure, model.md §7.6).
+KOKKOS_INLINE_FUNCTION PatchSourceState patch_source_state(const PatchGeometry& g,
+                                                           const double* theta,
+                                                           const ShapeDerivs& shape) {
+  PatchSourceState st;
+  const double du0 = theta[param::ra] - g.u0[0], du1 = theta[param::dec] - g.u0[1];
+  st.center[0] = g.p0[0] + g.jac[0] * du0 + g.jac[1] * du1;
+  st.center[1] = g.p0[1] + g.jac[2] * du0 + g.jac[3] * du1;
+  for (int i = 0; i < 4; ++i) st.jac[i] = g.jac[i];
+  st.chi[0] = theta[param::chi(0)];
+  st.chi[1] = theta[param::chi(1)];
+  st.frac_dev = theta[param::frac_dev];
+  st.bright = brightness(theta, g.band);
+  st.shape = shape;
+  return st;
+}
+
+// Collective over `team`. theta: the task's 44 canonical parameters (readable by all threads).
+// value, grad (44), hess (44×44 row-major, both triangles): shared outputs, complete and
+// visible to every thread on return.
+template <class Member, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void team_evaluate_elbo(const Member& team,
+                                               const ElboInputs<MemorySpace>& in, int task,
+                                               const double* theta, const ColorPrior& prior,
+                                               const ElboScratch& scratch, double* value,
+                                               double* grad, double* hess) {
+  const int rank = team.team_rank(), nthreads = team.team_size();
+  LikelihoodSums& mine = scratch.partials[rank];
+  mine.clear();
+  const ShapeDerivs shape =
+      shape_derivs(theta[param::axis_ratio], theta[param::angle], theta[param::radius]);
+  const GalaxyPrototypes proto = galaxy_prototypes();
+  ProfileComponent* comps = scratch.components;
+
+  for (int patch = in.task_patch_begin(task); patch < in.task_patch_begin(task + 1); ++patch) {
+    const PatchGeometry g = in.patches(patch);
+    const PatchSourceState st = patch_source_state(g, theta, shape);
+    const int K = g.psf_count;
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, K * (1 + kNumProfileComponents)),
+                         [&](int c) {
+                           if (c < K) {
+                             comps[c] = star_component(in.psf(g.psf_begin + c));
+                           } else {
+                             const int k = (c - K) / kNumProfileComponents;
+                             const int j = (c - K) % kNumProfileComponents;
+                             comps[c] = galaxy_component(in.psf(g.psf_begin + k), proto, j,
+                                                         shape.cov);
+                           }
+                         });
+    team.team_barrier();
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, g.pixel_count), [&](int i) {
+      accumulate_pixel(in.pixels(g.pixel_begin + i), st, comps, K, comps + K,
+                       K * kNumProfileComponents, mine);
+    });
+    team.team_barrier();  // components are rewritten for the next patch
+  }
+
+  // Reduce the partials in rank order into the 44-parameter outputs.
+  constexpr int n = kNumParams, nl = kNumLikelihoodParams;
+  Kokkos::parallel_for(Kokkos::TeamThreadRange(team, n * n), [&](int e) { hess[e] = 0; });
+  Kokkos::parallel_for(Kokkos::TeamThreadRange(team, n), [&](int e) { grad[e] = 0; });
+  team.team_barrier();
+  Kokkos::parallel_for(Kokkos::TeamThreadRange(team, 1 + nl + kLikelihoodHessianSize),
+                       [&](int e) {
+                         double s = 0;
+                         if (e == 0) {
+                           for (int r = 0; r < nthreads; ++r) s += scratch.partials[r].value;
+                           *value = s;
+                         } else if (e <= nl) {
+                           for (int r = 0; r < nthreads; ++r) s += scratch.partials[r].grad[e - 1];
+                           grad[e - 1] = s;
+                         } else {
+                           const int h = e - 1 - nl;
+                           for (int r = 0; r < nthreads; ++r) s += scratch.partials[r].hess[h];
+                           // unpack (p, q) from the packed upper index
+                           int p = 0, row_end = nl;
+                           while (h >= row_end) row_end += nl - (++p);
+                           const int q = nl - (row_end - h);
+                           hess[p * n + q] = s;
+                           hess[q * n + p] = s;
+                         }
+                       });
+  team.team_barrier();
+  Kokkos::single(Kokkos::PerTeam(team), [&]() { add_prior_terms(theta, prior, *value, grad, hess); });
+  team.team_barrier();
+}
+
+// Batched evaluation: outputs value(t), grad(t, 44), hess(t, 44, 44) for every task t.
+template <class ExecSpace>
+struct ElboEvaluate {
+  using memory_space = typename ExecSpace::memory_space;
+  using member_type = typename Kokkos::TeamPolicy<ExecSpace>::member_type;
+
+  ElboInputs<memory_space> in;
+  Kokkos::View<const double**, Kokkos::LayoutRight, memory_space> theta;
+  Kokkos::View<double*, memory_space> value;
+  Kokkos::View<double**, Kokkos::LayoutRight, memory_space> grad;
+  Kokkos::View<double***, Kokkos::LayoutRight, memory_space> hess;
+  ColorPrior prior;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
+    const int task = team.league_rank();
+    const ElboScratch scratch = ElboScratch::allocate(team);
+    team_evaluate_elbo(team, in, task, &theta(task, 0), prior, scratch, &value(task),
+                       &grad(task, 0), &hess(task, 0, 0));
+  }
+};
+
+template <class ExecSpace>
+void evaluate_elbo(const ExecSpace& exec, const ElboInputs<typename ExecSpace::memory_space>& in,
+                   Kokkos::View<const double**, Kokkos::LayoutRight,
+                                typename ExecSpace::memory_space> theta,
+                   Kokkos::View<double*, typename ExecSpace::memory_space> value,
+                   Kokkos::View<double**, Kokkos::LayoutRight, typename ExecSpace::memory_space> grad,
+                   Kokkos::View<double***, Kokkos::LayoutRight, typename ExecSpace::memory_space> hess,
+                   const ColorPrior& prior, int team_size = 1) {
+  ElboEvaluate<ExecSpace> f{in, theta, value, grad, hess, prior};
+  Kokkos::TeamPolicy<ExecSpace> policy(exec, in.num_tasks(), team_size);
+  policy.set_scratch_size(0, Kokkos::PerTeam(ElboScratch::level0_bytes()))
+      .set_scratch_size(1, Kokkos::PerTeam(ElboScratch::level1_bytes(team_size)));
+  Kokkos::parallel_for("Celeste::ELBO::evaluate", policy, f);
+}
+
+}  // namespace celeste::model

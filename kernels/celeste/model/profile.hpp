@@ -1,0 +1,187 @@
+#pragma once
+// Star and galaxy profiles at one pixel with exact first and second derivatives
+// (model.md §5.2, §5.3, §5.8 point 2).
+//
+// Work per Gaussian component is done in the 5-dimensional space d = (μ_h, μ_w, ν s_1, ν s_2,
+// ν s_3) (mean and ν-scaled packed covariance), summed over components, and mapped once per
+// pixel to the model parameters with the patch's WCS Jacobian J (position) and the shape
+// Jacobian M / Hessians T (ψ = (ρ, φ, σ)). The dev and exp sums are kept apart so the θ
+// derivatives come for free: f = θ F_dev + (1 − θ) F_exp, ∂f/∂θ = F_dev − F_exp.
+#include <Kokkos_Core.hpp>
+
+#include "celeste/math.hpp"
+#include "celeste/model/components.hpp"
+#include "celeste/model/shape.hpp"
+
+namespace celeste::model {
+
+// Packed index of (i, j), i <= j, in an n×n symmetric upper triangle.
+KOKKOS_INLINE_FUNCTION constexpr int sym_index(int n, int i, int j) {
+  return i * n - i * (i - 1) / 2 + (j - i);
+}
+
+// Σ_components g · (1, ∇ ln φ, ∇² ln φ + ∇ ln φ ∇ ln φᵀ) in the 5-space (first 2 only for stars).
+struct ComponentSums {
+  double s0;
+  double s1[5];
+  double s2[15];  // packed upper 5×5
+};
+
+KOKKOS_INLINE_FUNCTION void clear(ComponentSums& a) {
+  a.s0 = 0;
+  for (int i = 0; i < 5; ++i) a.s1[i] = 0;
+  for (int i = 0; i < 15; ++i) a.s2[i] = 0;
+}
+
+// Adds one component at pixel offset (dh, dw) = m − c. kShape: also the covariance part.
+template <bool kShape>
+KOKKOS_INLINE_FUNCTION void accumulate_component(const ProfileComponent& c, double dh, double dw,
+                                                 ComponentSums& a) {
+  const double y0 = dh - c.offset[0], y1 = dw - c.offset[1];
+  const double P11 = c.prec[0], P12 = c.prec[1], P22 = c.prec[2];
+  const double v0 = P11 * y0 + P12 * y1, v1 = P12 * y0 + P22 * y1;  // v = P y = ∇_μ ln φ
+  const double g = c.norm * kmath::exp(-0.5 * (y0 * v0 + y1 * v1));
+  a.s0 += g;
+  a.s1[0] += g * v0;
+  a.s1[1] += g * v1;
+  // μμ block: −P + v vᵀ
+  a.s2[0] += g * (v0 * v0 - P11);
+  a.s2[1] += g * (v0 * v1 - P12);
+  a.s2[5] += g * (v1 * v1 - P22);
+  if constexpr (kShape) {
+    const double nu = c.nu;
+    // d_s = ν ∇_s ln φ
+    const double ds0 = nu * 0.5 * (v0 * v0 - P11);
+    const double ds1 = nu * (v0 * v1 - P12);
+    const double ds2 = nu * 0.5 * (v1 * v1 - P22);
+    // ∂v/∂s (rows: v0, v1; columns s1..s3)
+    const double dv00 = -v0 * P11, dv01 = -(v1 * P11 + v0 * P12), dv02 = -v1 * P12;
+    const double dv10 = -v0 * P12, dv11 = -(v1 * P12 + v0 * P22), dv12 = -v1 * P22;
+    a.s1[2] += g * ds0;
+    a.s1[3] += g * ds1;
+    a.s1[4] += g * ds2;
+    // μs block: ν ∂v/∂s + v d_sᵀ
+    a.s2[2] += g * (nu * dv00 + v0 * ds0);
+    a.s2[3] += g * (nu * dv01 + v0 * ds1);
+    a.s2[4] += g * (nu * dv02 + v0 * ds2);
+    a.s2[6] += g * (nu * dv10 + v1 * ds0);
+    a.s2[7] += g * (nu * dv11 + v1 * ds1);
+    a.s2[8] += g * (nu * dv12 + v1 * ds2);
+    // ss block: ν² ∇²_s ln φ + d_s d_sᵀ, ∇²_s ln φ = V(v) + const (model.md §5.2)
+    const double nu2 = nu * nu;
+    const double h00 = v0 * dv00 + c.hess_const[0];
+    const double h01 = v0 * dv01 + c.hess_const[1];
+    const double h02 = v0 * dv02 + c.hess_const[2];
+    const double h11 = v0 * dv11 + v1 * dv01 + c.hess_const[3];
+    const double h12 = v0 * dv12 + v1 * dv02 + c.hess_const[4];
+    const double h22 = v1 * dv12 + c.hess_const[5];
+    a.s2[9] += g * (nu2 * h00 + ds0 * ds0);
+    a.s2[10] += g * (nu2 * h01 + ds0 * ds1);
+    a.s2[11] += g * (nu2 * h02 + ds0 * ds2);
+    a.s2[12] += g * (nu2 * h11 + ds1 * ds1);
+    a.s2[13] += g * (nu2 * h12 + ds1 * ds2);
+    a.s2[14] += g * (nu2 * h22 + ds2 * ds2);
+  }
+}
+
+// Profiles with derivatives. Star: u = (ra, dec). Galaxy: (ra, dec, θ, ρ, φ, σ).
+struct StarProfile {
+  double f;
+  double grad[2];
+  double hess[3];  // packed upper 2×2
+};
+struct GalaxyProfile {
+  double f;
+  double grad[6];
+  double hess[21];  // packed upper 6×6
+};
+
+// jac = ∂(h, w)/∂(ra, dec), row-major {dh/dra, dh/ddec, dw/dra, dw/ddec}.
+KOKKOS_INLINE_FUNCTION void star_profile(const ProfileComponent* comps, int n, double dh,
+                                         double dw, const double jac[4], StarProfile& out) {
+  ComponentSums a;
+  clear(a);
+  for (int k = 0; k < n; ++k) accumulate_component<false>(comps[k], dh, dw, a);
+  out.f = a.s0;
+  // ∇_u = Jᵀ s1, ∇²_u = Jᵀ S2 J
+  out.grad[0] = jac[0] * a.s1[0] + jac[2] * a.s1[1];
+  out.grad[1] = jac[1] * a.s1[0] + jac[3] * a.s1[1];
+  const double S00 = a.s2[0], S01 = a.s2[1], S11 = a.s2[5];
+  for (int p = 0, idx = 0; p < 2; ++p)
+    for (int q = p; q < 2; ++q, ++idx) {
+      const double Jp0 = jac[p], Jp1 = jac[2 + p], Jq0 = jac[q], Jq1 = jac[2 + q];
+      out.hess[idx] = Jp0 * (S00 * Jq0 + S01 * Jq1) + Jp1 * (S01 * Jq0 + S11 * Jq1);
+    }
+}
+
+KOKKOS_INLINE_FUNCTION double s5(const ComponentSums& a, int i, int j) {
+  return i <= j ? a.s2[sym_index(5, i, j)] : a.s2[sym_index(5, j, i)];
+}
+
+KOKKOS_INLINE_FUNCTION void galaxy_profile(const ProfileComponent* comps, int n, double dh,
+                                           double dw, const double jac[4], double frac_dev,
+                                           const ShapeDerivs& shape, GalaxyProfile& out) {
+  ComponentSums dev, ex;
+  clear(dev);
+  clear(ex);
+  for (int k = 0; k < n; ++k) {
+    if (comps[k].is_dev)
+      accumulate_component<true>(comps[k], dh, dw, dev);
+    else
+      accumulate_component<true>(comps[k], dh, dw, ex);
+  }
+  const double th = frac_dev, om = 1.0 - frac_dev;
+  ComponentSums a;  // θ-weighted sums
+  a.s0 = th * dev.s0 + om * ex.s0;
+  for (int i = 0; i < 5; ++i) a.s1[i] = th * dev.s1[i] + om * ex.s1[i];
+  for (int i = 0; i < 15; ++i) a.s2[i] = th * dev.s2[i] + om * ex.s2[i];
+  double dtheta1[5];  // ∂(s1)/∂θ
+  for (int i = 0; i < 5; ++i) dtheta1[i] = dev.s1[i] - ex.s1[i];
+
+  // Linear map L (6 params × 5-space) except θ: rows ra, dec use J, rows ρ, φ, σ use M.
+  // L[p][a]: ∂(5-space coordinate a)/∂(param p).
+  double L[6][5] = {};
+  L[0][0] = jac[0];
+  L[0][1] = jac[2];
+  L[1][0] = jac[1];
+  L[1][1] = jac[3];
+  for (int p = 0; p < 3; ++p)
+    for (int c = 0; c < 3; ++c) L[3 + p][2 + c] = shape.jac[c][p];
+
+  out.f = a.s0;
+  for (int p = 0; p < 6; ++p) {
+    double s = 0;
+    for (int i = 0; i < 5; ++i) s += L[p][i] * a.s1[i];
+    out.grad[p] = s;
+  }
+  out.grad[2] = dev.s0 - ex.s0;
+  // Hessian: L S2 Lᵀ + Σ_c s1[2+c] T_c on (ψ, ψ); θ row: L ∂s1/∂θ; (θ, θ) = 0.
+  double LS[6][5];
+  for (int p = 0; p < 6; ++p)
+    for (int j = 0; j < 5; ++j) {
+      double s = 0;
+      for (int i = 0; i < 5; ++i) s += L[p][i] * s5(a, i, j);
+      LS[p][j] = s;
+    }
+  for (int p = 0; p < 6; ++p)
+    for (int q = p; q < 6; ++q) {
+      double s = 0;
+      for (int j = 0; j < 5; ++j) s += LS[p][j] * L[q][j];
+      out.hess[sym_index(6, p, q)] = s;
+    }
+  for (int p = 0; p < 3; ++p)
+    for (int q = p; q < 3; ++q) {
+      double t = 0;
+      for (int c = 0; c < 3; ++c) t += a.s1[2 + c] * shape.hess[c][p][q];
+      out.hess[sym_index(6, 3 + p, 3 + q)] += t;
+    }
+  for (int p = 0; p < 6; ++p) {
+    if (p == 2) continue;
+    double s = 0;
+    for (int i = 0; i < 5; ++i) s += L[p][i] * dtheta1[i];
+    out.hess[p < 2 ? sym_index(6, p, 2) : sym_index(6, 2, p)] = s;
+  }
+  out.hess[sym_index(6, 2, 2)] = 0;
+}
+
+}  // namespace celeste::model
