@@ -1,0 +1,104 @@
+#include "io/catalog_entries.hpp"
+
+#include <cmath>
+
+#include "io/atomic_file.hpp"
+#include "io/fits_file.hpp"
+#include "util/error.hpp"
+
+namespace celeste::io {
+
+survey::Catalog read_catalog_entries(const std::string& path) {
+  FitsFile f = FitsFile::open_read(path);
+  const int n = f.num_hdus();
+  int table = 0;
+  for (int h = 2; h <= n && table == 0; ++h) {
+    f.move_to(h);
+    if (f.hdu_kind() == HduKind::binary_table) table = h;
+  }
+  if (table == 0)
+    throw InputError(path + ": no binary table (catalog) in " + std::to_string(n) +
+                     " HDU(s); expected a CATALOG_ENTRIES table");
+  const long rows = f.num_rows();
+  survey::Catalog out(static_cast<std::size_t>(rows));
+  if (rows == 0) return out;
+  auto fluxes = [&](const char* name) {
+    if (f.column_repeat(name) != survey::kNumBands)
+      f.fail_input(std::string("column ") + name + " must hold 5 values (u g r i z) per row");
+    return f.read_vector_column_double(name);
+  };
+  const auto ra = f.read_column_double("ra");
+  const auto dec = f.read_column_double("dec");
+  const auto is_star = f.read_column_logical("is_star");
+  const auto star = fluxes("star_fluxes");
+  const auto gal = fluxes("gal_fluxes");
+  const auto frac_dev = f.read_column_double("gal_frac_dev");
+  const auto axis_ratio = f.read_column_double("gal_axis_ratio");
+  const auto angle = f.read_column_double("gal_angle");
+  const auto radius = f.read_column_double("gal_radius_px");
+  const auto objid = f.has_column("objid") ? f.read_column_int("objid")
+                                           : std::vector<long long>(rows, 0);
+  for (long i = 0; i < rows; ++i) {
+    survey::CatalogEntry& e = out[i];
+    e.ra = ra[i];
+    e.dec = dec[i];
+    if (!std::isfinite(e.ra) || !std::isfinite(e.dec) || std::abs(e.dec) > 90)
+      f.fail_input("row " + std::to_string(i + 1) + ": position (ra " + std::to_string(e.ra) +
+                   ", dec " + std::to_string(e.dec) + ") is not a sky position");
+    e.is_star = is_star[i];
+    for (int b = 0; b < survey::kNumBands; ++b) {
+      e.star_fluxes[b] = star[i * survey::kNumBands + b];
+      e.gal_fluxes[b] = gal[i * survey::kNumBands + b];
+    }
+    e.gal_frac_dev = frac_dev[i];
+    e.gal_axis_ratio = axis_ratio[i];
+    e.gal_angle = angle[i];
+    e.gal_radius_px = radius[i];
+    e.objid = objid[i];
+  }
+  return out;
+}
+
+void write_catalog_entries(const std::string& path, const survey::Catalog& catalog) {
+  AtomicOutput out(path);
+  const std::vector<TableColumnSpec> specs{
+      {"ra", "1D", "deg", "F13.8"},           {"dec", "1D", "deg", "F13.8"},
+      {"is_star", "1L", "", "L1"},            {"star_fluxes", "5D", "nmgy", "G14.7"},
+      {"gal_fluxes", "5D", "nmgy", "G14.7"},  {"gal_frac_dev", "1D", "", "F8.5"},
+      {"gal_axis_ratio", "1D", "", "F8.5"},   {"gal_angle", "1D", "rad", "F10.6"},
+      {"gal_radius_px", "1D", "pix", "F10.5"}, {"objid", "1K", "", "I20"}};
+  const long rows = static_cast<long>(catalog.size());
+  std::vector<double> ra, dec, star, gal, fd, ab, phi, radius;
+  std::vector<bool> is_star;
+  std::vector<long long> objid;
+  for (const auto& e : catalog) {
+    ra.push_back(e.ra);
+    dec.push_back(e.dec);
+    is_star.push_back(e.is_star);
+    star.insert(star.end(), e.star_fluxes.begin(), e.star_fluxes.end());
+    gal.insert(gal.end(), e.gal_fluxes.begin(), e.gal_fluxes.end());
+    fd.push_back(e.gal_frac_dev);
+    ab.push_back(e.gal_axis_ratio);
+    phi.push_back(e.gal_angle);
+    radius.push_back(e.gal_radius_px);
+    objid.push_back(e.objid);
+  }
+  FitsFile f = FitsFile::create(out.temp_path());
+  f.append_table("CATALOG_ENTRIES", specs, rows);
+  if (rows > 0) {
+    f.write_column(1, ra);
+    f.write_column(2, dec);
+    f.write_column_logical(3, is_star);
+    f.write_vector_column(4, survey::kNumBands, star);
+    f.write_vector_column(5, survey::kNumBands, gal);
+    f.write_column(6, fd);
+    f.write_column(7, ab);
+    f.write_column(8, phi);
+    f.write_column(9, radius);
+    f.write_column(10, objid);
+  }
+  f.close();
+  out.commit();
+}
+
+}  // namespace celeste::io

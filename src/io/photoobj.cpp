@@ -1,0 +1,142 @@
+#include "io/photoobj.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "io/fits_file.hpp"
+#include "util/error.hpp"
+
+namespace celeste::io {
+namespace {
+
+constexpr int kR = 2;
+constexpr double kArcsecPerPixel = 0.396;
+
+// A [rows x 5] per-band column as rows of arrays; checks the cell size.
+std::vector<PhotoObjRow::Bands> band_column(const FitsFile& f, const std::string& name) {
+  const long repeat = f.column_repeat(name);
+  if (repeat != survey::kNumBands)
+    f.fail_input("column " + name + " has " + std::to_string(repeat) + " values per row, expected " +
+                 std::to_string(survey::kNumBands) + " (u g r i z)");
+  const std::vector<double> flat = f.read_vector_column_double(name);
+  std::vector<PhotoObjRow::Bands> out(flat.size() / survey::kNumBands);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    for (int b = 0; b < survey::kNumBands; ++b) out[i][b] = flat[i * survey::kNumBands + b];
+  return out;
+}
+
+// OBJID is a 19-character decimal string in DR8+ photoObj files and an integer elsewhere.
+std::vector<long long> objid_column(const FitsFile& f) {
+  const std::string form = f.read_string("TFORM" + std::to_string(f.column_number("OBJID")));
+  if (form.find('A') == std::string::npos) return f.read_column_int("OBJID");
+  std::vector<long long> out;
+  for (const std::string& s : f.read_column_string("OBJID")) {
+    try {
+      std::size_t used = 0;
+      out.push_back(std::stoll(s, &used));
+      if (s.find_first_not_of(' ', used) != std::string::npos) throw std::invalid_argument(s);
+    } catch (const std::exception&) {
+      f.fail_input("column OBJID row " + std::to_string(out.size() + 1) + ": '" + s +
+                   "' is not an integer object id");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<PhotoObjRow> read_photoobj_rows(const std::string& path) {
+  FitsFile f = FitsFile::open_read(path);
+  if (f.num_hdus() < 2)
+    throw InputError(path + ": photoObj has " + std::to_string(f.num_hdus()) +
+                     " HDU(s); the object table is expected in HDU 2");
+  f.move_to(2);
+  if (f.hdu_kind() != HduKind::binary_table) {
+    const auto shape = f.image_shape();
+    f.fail_input(shape.empty() ? "empty image HDU where the photoObj object table belongs: the "
+                                 "catalog has no objects (SDSS Photo produced none for this field)"
+                               : "expected the photoObj binary table, found an image");
+  }
+  const long n = f.num_rows();
+  std::vector<PhotoObjRow> rows(static_cast<std::size_t>(n));
+  const auto objid = objid_column(f);
+  const auto run = f.read_column_int("RUN");
+  const auto camcol = f.read_column_int("CAMCOL");
+  const auto field = f.read_column_int("FIELD");
+  const auto type = f.read_column_int("OBJC_TYPE");
+  const auto flags = f.read_column_int("OBJC_FLAGS");
+  const auto flags2 = f.read_column_int("OBJC_FLAGS2");
+  const auto nchild = f.read_column_int("NCHILD");
+  const auto ra = f.read_column_double("RA");
+  const auto dec = f.read_column_double("DEC");
+  struct BandField {
+    const char* column;
+    PhotoObjRow::Bands PhotoObjRow::*member;
+  };
+  const BandField band_fields[] = {
+      {"ROWC", &PhotoObjRow::rowc},           {"COLC", &PhotoObjRow::colc},
+      {"PSFFLUX", &PhotoObjRow::psfflux},     {"DEVFLUX", &PhotoObjRow::devflux},
+      {"EXPFLUX", &PhotoObjRow::expflux},     {"FRACDEV", &PhotoObjRow::fracdev},
+      {"AB_DEV", &PhotoObjRow::ab_dev},       {"AB_EXP", &PhotoObjRow::ab_exp},
+      {"THETA_DEV", &PhotoObjRow::theta_dev}, {"THETA_EXP", &PhotoObjRow::theta_exp},
+      {"PHI_DEV_DEG", &PhotoObjRow::phi_dev_deg}, {"PHI_EXP_DEG", &PhotoObjRow::phi_exp_deg},
+      {"PHI_OFFSET", &PhotoObjRow::phi_offset}};
+  for (const auto& bf : band_fields) {
+    const auto values = band_column(f, bf.column);
+    for (long i = 0; i < n; ++i) rows[i].*(bf.member) = values[i];
+  }
+  for (long i = 0; i < n; ++i) {
+    PhotoObjRow& r = rows[i];
+    r.objid = objid[i];
+    r.run = static_cast<int>(run[i]);
+    r.camcol = static_cast<int>(camcol[i]);
+    r.field = static_cast<int>(field[i]);
+    r.objc_type = static_cast<int>(type[i]);
+    r.objc_flags = flags[i];
+    r.objc_flags2 = flags2[i];
+    r.nchild = static_cast<int>(nchild[i]);
+    r.ra = ra[i];
+    r.dec = dec[i];
+  }
+  return rows;
+}
+
+bool usable_for_initialisation(const PhotoObjRow& r) {
+  if (r.objc_type != 3 && r.objc_type != 6) return false;
+  if (!(r.fracdev[kR] >= 0 && r.fracdev[kR] <= 1)) return false;
+  if (r.nchild != 0) return false;
+  if (r.objc_flags & kPhotoObjFlagsMask) return false;
+  if (r.objc_flags2 & kPhotoObjFlags2Mask) return false;
+  return std::isfinite(r.ra) && std::isfinite(r.dec);
+}
+
+survey::CatalogEntry to_catalog_entry(const PhotoObjRow& r) {
+  survey::CatalogEntry e;
+  e.ra = r.ra;
+  e.dec = r.dec;
+  e.objid = r.objid;
+  e.is_star = r.objc_type == 6;
+  const double fd = r.fracdev[kR];
+  for (int b = 0; b < survey::kNumBands; ++b) {
+    e.star_fluxes[b] = std::max(r.psfflux[b], 1e-6);
+    e.gal_fluxes[b] = fd * std::max(r.devflux[b], 1e-6) + (1 - fd) * std::max(r.expflux[b], 1e-6);
+  }
+  e.gal_frac_dev = fd;
+  const bool use_dev = fd > 0.5;
+  e.gal_axis_ratio = use_dev ? r.ab_dev[kR] : r.ab_exp[kR];
+  const double phi_deg = use_dev ? r.phi_dev_deg[kR] : r.phi_exp_deg[kR];
+  e.gal_angle = (phi_deg - r.phi_offset[kR]) * M_PI / 180.0;
+  const double theta = use_dev ? r.theta_dev[kR] : r.theta_exp[kR];
+  e.gal_radius_px = std::max(theta, 1.0 / 30.0) / kArcsecPerPixel;
+  return e;
+}
+
+survey::Catalog read_photoobj(const std::string& path) {
+  survey::Catalog out;
+  for (const PhotoObjRow& r : read_photoobj_rows(path))
+    if (usable_for_initialisation(r)) out.push_back(to_catalog_entry(r));
+  return out;
+}
+
+}  // namespace celeste::io

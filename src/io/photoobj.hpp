@@ -1,0 +1,47 @@
+#pragma once
+// SDSS photoObj catalogs (photoObj-RUN6-CAMCOL-FIELD4.fits, HDU 2 in CFITSIO numbering) as the
+// initial catalog (model.md §8.1, §10.6), with the reference code's flag bug fixed.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "survey/catalog.hpp"
+
+namespace celeste::io {
+
+// The photoObj fields the conversion uses, per object; per-band arrays are u..z.
+struct PhotoObjRow {
+  std::int64_t objid = 0;
+  int run = 0, camcol = 0, field = 0;
+  int objc_type = 0;  // 3 galaxy, 6 star
+  std::int64_t objc_flags = 0, objc_flags2 = 0;
+  int nchild = 0;
+  double ra = 0, dec = 0;  // degrees
+  using Bands = std::array<double, survey::kNumBands>;
+  Bands rowc{}, colc{};  // 0-based frame pixel position in each band's frame
+  Bands psfflux{}, devflux{}, expflux{};  // nmgy
+  Bands fracdev{}, ab_dev{}, ab_exp{}, theta_dev{}, theta_exp{};  // theta: arcsec
+  Bands phi_dev_deg{}, phi_exp_deg{}, phi_offset{};               // degrees
+};
+
+// Every row of the photoObj table. Throws InputError (file, HDU, column, reason) when the file
+// is missing or unreadable, HDU 2 is not a binary table (the M2 field's photoObj is an empty
+// image: SDSS Photo produced no objects), or a required column is absent.
+std::vector<PhotoObjRow> read_photoobj_rows(const std::string& path);
+
+// objc_type ∈ {3, 6}, 0 ≤ fracdev_r ≤ 1, nchild = 0, objc_flags has none of bits 1 (BRIGHT),
+// 18 (SATUR) and 24 (as in Celeste.jl), objc_flags2 none of bits 11, 14,
+// 18. Survey-primary status is NOT required (model.md §10.6; data README §7).
+bool usable_for_initialisation(const PhotoObjRow& row);
+
+// model.md §8.1 conversion (r band for the shape).
+survey::CatalogEntry to_catalog_entry(const PhotoObjRow& row);
+
+// read_photoobj_rows + usable_for_initialisation + to_catalog_entry. May be empty.
+survey::Catalog read_photoobj(const std::string& path);
+
+inline constexpr std::int64_t kPhotoObjFlagsMask = (1LL << 1) | (1LL << 18) | (1LL << 24);
+inline constexpr std::int64_t kPhotoObjFlags2Mask = (1LL << 11) | (1LL << 14) | (1LL << 18);
+
+}  // namespace celeste::io
