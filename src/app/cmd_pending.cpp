@@ -30,12 +30,6 @@ int cmd_run(CommandArgs& a) {
   return unavailable("run", "the end-to-end region pipeline, issue 5");
 }
 
-int cmd_generate(CommandArgs& a) {
-  const auto cfg = config::load_generate_config(single_config_argument(a, "generate"));
-  std::printf("configuration %s is valid\n", cfg.file.c_str());
-  return unavailable("generate", "the model-core issue 3");
-}
-
 int cmd_bench(CommandArgs&) { return unavailable("bench", "the model-core issue 3"); }
 
 }  // namespace celeste::app

@@ -15,6 +15,7 @@ namespace celeste::model {
 
 inline constexpr int kMaxPsfComponents = 4;
 inline constexpr int kMaxGalaxyComponents = kMaxPsfComponents * kNumProfileComponents;
+inline constexpr int kMaxComponentsPerPatch = kMaxPsfComponents + kMaxGalaxyComponents;
 
 // One Gaussian of an image PSF mixture, pixel units, (h, w) order; cov = (Σ_hh, Σ_hw, Σ_ww).
 struct PsfGaussian {

@@ -17,7 +17,6 @@
 
 namespace celeste::model {
 
-inline constexpr int kMaxComponentsPerPatch = kMaxPsfComponents * (1 + kNumProfileComponents);
 
 // Team scratch of team_evaluate_elbo: level 0 holds the patch components, level 1 the
 // per-thread partial sums (3.5 KB each: on GPUs they do not fit in shared memory).

@@ -1,0 +1,281 @@
+#include "model/generator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+#include "celeste/model/source_render.hpp"
+#include "celeste/model_constants.hpp"
+#include "io/catalog_entries.hpp"
+#include "io/generic_images.hpp"
+#include "score/truth_catalog.hpp"
+#include "util/error.hpp"
+
+namespace celeste::model {
+namespace {
+
+constexpr double kDegPerArcsec = 1.0 / 3600.0;
+
+// Cholesky sample of N(mean, cov) in 4 dimensions.
+void sample_mvn4(std::mt19937_64& rng, const double mean[4], const double cov[4][4], double out[4]) {
+  double L[4][4] = {};
+  for (int j = 0; j < 4; ++j) {
+    double d = cov[j][j];
+    for (int k = 0; k < j; ++k) d -= L[j][k] * L[j][k];
+    L[j][j] = std::sqrt(d);
+    for (int i = j + 1; i < 4; ++i) {
+      double s = cov[i][j];
+      for (int k = 0; k < j; ++k) s -= L[i][k] * L[j][k];
+      L[i][j] = s / L[j][j];
+    }
+  }
+  std::normal_distribution<double> N(0.0, 1.0);
+  double z[4];
+  for (double& v : z) v = N(rng);
+  for (int i = 0; i < 4; ++i) {
+    out[i] = mean[i];
+    for (int k = 0; k <= i; ++k) out[i] += L[i][k] * z[k];
+  }
+}
+
+int sample_categorical(std::mt19937_64& rng, const double* weights, int n) {
+  std::discrete_distribution<int> d(weights, weights + n);
+  return d(rng);
+}
+
+// Canonical parameter vector with point-mass q at a catalog entry's true values: used to
+// render with the model's own functions. ζ = λ = 0 so E[ℓ_b] is exactly ℓ_b.
+std::array<double, kNumParams> point_parameters(const survey::CatalogEntry& e) {
+  std::array<double, kNumParams> p{};
+  p[param::ra] = e.ra;
+  p[param::dec] = e.dec;
+  p[param::frac_dev] = e.gal_frac_dev;
+  p[param::axis_ratio] = e.gal_axis_ratio;
+  p[param::angle] = e.gal_angle;
+  p[param::radius] = e.gal_radius_px;
+  for (int t = 0; t < kNumTypes; ++t) {
+    const auto& f = t == 0 ? e.star_fluxes : e.gal_fluxes;
+    p[param::gamma(t)] = std::log(f[kRefBand]);
+    for (int j = 0; j < kNumColors; ++j) p[param::beta(t, j)] = std::log(f[j + 1] / f[j]);
+  }
+  p[param::chi(0)] = e.is_star ? 1.0 : 0.0;
+  p[param::chi(1)] = e.is_star ? 0.0 : 1.0;
+  return p;
+}
+
+}  // namespace
+
+survey::Catalog sample_catalog(const config::GenerateConfig& cfg, std::mt19937_64& rng) {
+  namespace c = constants;
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  std::normal_distribution<double> N(0.0, 1.0);
+  const double scale_deg = cfg.pixel_scale_arcsec * kDegPerArcsec;
+  const double margin_px = 4.0 + cfg.epoch_offset_px;
+  const double half_h = std::max(1.0, cfg.width / 2.0 - margin_px) * scale_deg;
+  const double half_w = std::max(1.0, cfg.height / 2.0 - margin_px) * scale_deg;
+  const double cos_dec = std::cos(cfg.dec_center * M_PI / 180.0);
+  survey::Catalog cat;
+  for (int s = 0; s < cfg.source_count; ++s) {
+    survey::CatalogEntry e;
+    e.objid = s + 1;
+    e.ra = cfg.ra_center + (2 * U(rng) - 1) * half_h / cos_dec;
+    e.dec = cfg.dec_center + (2 * U(rng) - 1) * half_w;
+    e.is_star = U(rng) < cfg.star_fraction;
+    const int t = e.is_star ? 0 : 1;
+    double log_r;
+    do {
+      log_r = c::kLogFluxMean[t] + std::sqrt(c::kLogFluxVar[t]) * N(rng);
+    } while (log_r < 0.0 || log_r > 7.0);
+    const int k = sample_categorical(rng, c::kColorWeight[t], kNumColorComponents);
+    double colors[4];
+    sample_mvn4(rng, c::kColorMean[t][k], c::kColorCov[t][k], colors);
+    for (int b = 0; b < kNumBands; ++b) {
+      double e_b = log_r;
+      for (int j = 0; j < kNumColors; ++j) e_b += color_sign(b, j) * colors[j];
+      e.star_fluxes[b] = e.gal_fluxes[b] = std::exp(e_b);
+    }
+    e.gal_frac_dev = e.is_star ? 0.5 : 0.05 + 0.9 * U(rng);
+    e.gal_axis_ratio = e.is_star ? 0.8 : 0.25 + 0.7 * U(rng);
+    e.gal_angle = e.is_star ? 0.0 : M_PI * U(rng);
+    double log_sigma;
+    do {
+      log_sigma = c::kRadiusPriorMean + std::sqrt(c::kRadiusPriorVar) * N(rng);
+    } while (log_sigma < std::log(0.6) || log_sigma > std::log(8.0));
+    e.gal_radius_px = e.is_star ? 0.2 : std::exp(log_sigma);
+    cat.push_back(e);
+  }
+  return cat;
+}
+
+std::vector<survey::Image> make_image_geometry(const config::GenerateConfig& cfg,
+                                               std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  const double scale_deg = cfg.pixel_scale_arcsec * kDegPerArcsec;
+  std::vector<survey::Image> images;
+  for (const auto& band_name : cfg.bands) {
+    const int band = survey::band_index(band_name);
+    for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
+      survey::Image im;
+      im.band = band;
+      im.epoch = epoch;
+      im.width = cfg.width;
+      im.height = cfg.height;
+      im.source = "synthetic " + band_name + " epoch " + std::to_string(epoch);
+      // Pointing: random offset up to epoch_offset_px, rotation up to ±2°.
+      const double off_h = cfg.epoch_offset_px * (2 * U(rng) - 1);
+      const double off_w = cfg.epoch_offset_px * (2 * U(rng) - 1);
+      const double rot = (epoch == 0 ? 0.0 : (2 * U(rng) - 1) * 2.0) * M_PI / 180.0;
+      const std::array<std::array<double, 2>, 2> cd{
+          {{-scale_deg * std::cos(rot), scale_deg * std::sin(rot)},
+           {scale_deg * std::sin(rot), scale_deg * std::cos(rot)}}};
+      im.wcs = survey::TanWcs({cfg.width / 2.0 + 0.5 + off_h, cfg.height / 2.0 + 0.5 + off_w},
+                              {cfg.ra_center, cfg.dec_center}, cd);
+      // PSF: a core and wider wings, slightly elliptical, seeing varying by ±10 %.
+      const double seeing = cfg.psf_sigma_px * (0.9 + 0.2 * U(rng));
+      double weight_left = 1.0;
+      for (int k = 0; k < cfg.psf_components; ++k) {
+        survey::PsfComponent pc;
+        pc.weight = k + 1 == cfg.psf_components ? weight_left : 0.8 * weight_left;
+        weight_left -= pc.weight;
+        const double s = seeing * (1.0 + 1.2 * k);
+        const double e1 = 0.05 * (2 * U(rng) - 1), e2 = 0.05 * (2 * U(rng) - 1);
+        pc.mean = {0.05 * (2 * U(rng) - 1), 0.05 * (2 * U(rng) - 1)};
+        pc.cov = {s * s * (1 + e1), s * s * e2, s * s * (1 - e1)};
+        im.psf.push_back(pc);
+      }
+      im.sky.assign(static_cast<std::size_t>(cfg.width) * cfg.height,
+                    static_cast<float>(cfg.sky_nmgy[band]));
+      im.iota.assign(cfg.width, cfg.iota[band]);
+      images.push_back(std::move(im));
+    }
+  }
+  return images;
+}
+
+std::vector<double> render_expected_counts(const survey::Image& image,
+                                           const survey::Catalog& catalog) {
+  const int K = static_cast<int>(image.psf.size());
+  if (K < 1 || K > kMaxPsfComponents)
+    throw std::invalid_argument(image.source + ": PSF must have 1.." +
+                                std::to_string(kMaxPsfComponents) + " components");
+  std::vector<PsfGaussian> psf(K);
+  double psf_var = 0;
+  for (int k = 0; k < K; ++k) {
+    psf[k].weight = image.psf[k].weight;
+    for (int i = 0; i < 2; ++i) psf[k].mean[i] = image.psf[k].mean[i];
+    for (int i = 0; i < 3; ++i) psf[k].cov[i] = image.psf[k].cov[i];
+    psf_var = std::max(psf_var, std::max(psf[k].cov[0], psf[k].cov[2]));
+  }
+  // Sky in nmgy per pixel first; sources added in nmgy; times ι at the end.
+  std::vector<double> nmgy(image.sky.begin(), image.sky.end());
+  std::vector<ProfileComponent> comps(kMaxComponentsPerPatch);
+  for (const auto& e : catalog) {
+    const auto theta = point_parameters(e);
+    const auto p0 = image.wcs.world_to_pix(e.ra, e.dec);
+    const auto jac = image.wcs.pixel_world_jacobian(e.ra, e.dec);
+    double shape_cov[3];
+    shape_covariance(e.gal_axis_ratio, e.gal_angle, e.gal_radius_px, shape_cov);
+    build_patch_components(psf.data(), K, shape_cov, comps.data());
+    const Brightness bright = brightness(theta.data(), image.band);
+    // Render out to where the widest Gaussian has dropped by e^-18 (6σ).
+    const double widest = psf_var + (e.is_star ? 0.0 : 7.23 * e.gal_radius_px * e.gal_radius_px);
+    const double radius = std::min(120.0, 6.0 * std::sqrt(widest) + 2.0);
+    const int h0 = std::max(1, static_cast<int>(std::floor(p0[0] - radius)));
+    const int h1 = std::min(image.width, static_cast<int>(std::ceil(p0[0] + radius)));
+    const int w0 = std::max(1, static_cast<int>(std::floor(p0[1] - radius)));
+    const int w1 = std::min(image.height, static_cast<int>(std::ceil(p0[1] + radius)));
+    const double u0[2] = {e.ra, e.dec}, pp0[2] = {p0[0], p0[1]};
+    double center[2];
+    source_center(theta.data(), pp0, u0, jac.data(), center);
+    for (int w = w0; w <= w1; ++w)
+      for (int h = h0; h <= h1; ++h) {
+        double f_star, f_gal, mean, second;
+        profile_values(comps.data(), K, e.gal_frac_dev, h - center[0], w - center[1], f_star,
+                       f_gal);
+        source_moments(theta.data(), bright, f_star, f_gal, mean, second);
+        nmgy[image.index(h, w)] += mean;
+      }
+  }
+  for (int w = 1; w <= image.height; ++w)
+    for (int h = 1; h <= image.width; ++h) nmgy[image.index(h, w)] *= image.iota[h - 1];
+  return nmgy;
+}
+
+void sample_counts(survey::Image& image, const std::vector<double>& expected, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  image.pixels.resize(expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    std::poisson_distribution<long long> pois(expected[i]);
+    image.pixels[i] = static_cast<float>(pois(rng));
+  }
+}
+
+survey::Catalog perturb_catalog(const survey::Catalog& truth, double pixel_scale_arcsec,
+                                std::mt19937_64& rng) {
+  std::normal_distribution<double> N(0.0, 1.0);
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  const double px_deg = pixel_scale_arcsec * kDegPerArcsec;
+  survey::Catalog out = truth;
+  for (auto& e : out) {
+    const double cos_dec = std::cos(e.dec * M_PI / 180.0);
+    e.ra += 0.3 * px_deg * N(rng) / cos_dec;
+    e.dec += 0.3 * px_deg * N(rng);
+    for (int b = 0; b < kNumBands; ++b) {
+      e.star_fluxes[b] *= std::exp(0.2 * N(rng));
+      e.gal_fluxes[b] *= std::exp(0.2 * N(rng));
+    }
+    if (e.star_fluxes[kRefBand] < 3.0 && U(rng) < 0.1) e.is_star = !e.is_star;
+    e.gal_frac_dev = std::clamp(e.gal_frac_dev + 0.2 * N(rng), 0.0, 1.0);
+    e.gal_axis_ratio = std::clamp(e.gal_axis_ratio + 0.1 * N(rng), 0.05, 1.0);
+    e.gal_angle += 0.2 * N(rng);
+    e.gal_radius_px = std::max(0.2, e.gal_radius_px * std::exp(0.2 * N(rng)));
+  }
+  return out;
+}
+
+SyntheticSurvey generate_survey(const config::GenerateConfig& cfg) {
+  std::mt19937_64 rng(static_cast<std::uint64_t>(cfg.seed));
+  SyntheticSurvey s;
+  s.images = make_image_geometry(cfg, rng);
+  s.truth = cfg.truth_catalog.empty() ? sample_catalog(cfg, rng)
+                                      : io::read_catalog_entries(cfg.truth_catalog);
+  for (std::size_t n = 0; n < s.images.size(); ++n) {
+    const auto expected = render_expected_counts(s.images[n], s.truth);
+    sample_counts(s.images[n], expected, static_cast<std::uint64_t>(cfg.seed) * 1000003ULL + n);
+  }
+  s.initial = perturb_catalog(s.truth, cfg.pixel_scale_arcsec, rng);
+  return s;
+}
+
+std::vector<std::string> write_survey(const SyntheticSurvey& survey,
+                                      const config::GenerateConfig& cfg) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(cfg.output_directory, ec);
+  if (ec)
+    throw InputError(cfg.output_directory + ": cannot create output directory: " + ec.message());
+  std::vector<std::string> written;
+  for (int b = 0; b < kNumBands; ++b) {
+    std::vector<survey::Image> band_images;
+    for (const auto& im : survey.images)
+      if (im.band == b) band_images.push_back(im);
+    if (band_images.empty()) continue;
+    const std::string path =
+        (fs::path(cfg.output_directory) / ("survey-" + std::string(survey::kBandNames[b]) + ".fits"))
+            .string();
+    io::write_generic_images(path, band_images);
+    written.push_back(path);
+  }
+  std::vector<score::CoaddTruthRow> rows;
+  for (const auto& e : survey.truth) rows.push_back(score::coadd_truth_row_from_entry(e));
+  const auto dir = fs::path(cfg.output_directory);
+  score::write_coadd_truth((dir / "truth.fits").string(), rows);
+  io::write_catalog_entries((dir / "truth-catalog.fits").string(), survey.truth);
+  io::write_catalog_entries((dir / "init-catalog.fits").string(), survey.initial);
+  for (const char* f : {"truth.fits", "truth-catalog.fits", "init-catalog.fits"})
+    written.push_back((dir / f).string());
+  return written;
+}
+
+}  // namespace celeste::model
