@@ -1,0 +1,128 @@
+#include "model/elbo_problem.hpp"
+
+#include <cmath>
+
+#include "celeste/model/source_render.hpp"
+
+namespace celeste::model {
+namespace {
+
+struct TaskData {
+  std::vector<PatchGeometry> patches;
+  std::vector<PsfGaussian> psf;
+  std::vector<VisitedPixel> pixels;
+  long neighbor_visits = 0;
+};
+
+std::vector<PsfGaussian> image_psf(const survey::Image& im) {
+  std::vector<PsfGaussian> psf;
+  for (const auto& k : im.psf)
+    psf.push_back({k.weight, {k.mean[0], k.mean[1]}, {k.cov[0], k.cov[1], k.cov[2]}});
+  return psf;
+}
+
+// A neighbour rendered in one image: its components and brightness, ready for value-only use.
+struct RenderedNeighbor {
+  const SourcePatch* patch;
+  const SourceParams* theta;
+  std::vector<ProfileComponent> comps;
+  int K;
+  Brightness bright;
+  double center[2];
+};
+
+TaskData build_task(const std::vector<survey::Image>& images, const SurveyPatches& sp,
+                    const std::vector<SourceParams>& params, int target) {
+  TaskData d;
+  for (const auto& patch : sp.by_source[target]) {
+    const auto& im = images[patch.image];
+    const auto psf = image_psf(im);
+    // Neighbours with a patch in this image.
+    std::vector<RenderedNeighbor> nbrs;
+    for (int s : sp.neighbors[target])
+      for (const auto& q : sp.by_source[s]) {
+        if (q.image != patch.image) continue;
+        RenderedNeighbor r;
+        r.patch = &q;
+        r.theta = &params[s];
+        r.K = static_cast<int>(psf.size());
+        r.comps.resize(kMaxComponentsPerPatch);
+        const auto& th = params[s];
+        double shape_cov[3];
+        shape_covariance(th[param::axis_ratio], th[param::angle], th[param::radius], shape_cov);
+        build_patch_components(psf.data(), r.K, shape_cov, r.comps.data());
+        r.bright = brightness(th.data(), im.band);
+        source_center(th.data(), q.p0.data(), q.u0.data(), q.jac.data(), r.center);
+        nbrs.push_back(std::move(r));
+      }
+    PatchGeometry g{};
+    g.band = im.band;
+    g.psf_begin = static_cast<int>(d.psf.size());
+    g.psf_count = static_cast<int>(psf.size());
+    g.pixel_begin = static_cast<int>(d.pixels.size());
+    for (int i = 0; i < 2; ++i) {
+      g.p0[i] = patch.p0[i];
+      g.u0[i] = patch.u0[i];
+    }
+    for (int i = 0; i < 4; ++i) g.jac[i] = patch.jac[i];
+    d.psf.insert(d.psf.end(), psf.begin(), psf.end());
+    for (int w = patch.w0; w <= patch.w1; ++w)
+      for (int h = patch.h0; h <= patch.h1; ++h) {
+        if (!patch.is_active(h, w)) continue;
+        const std::size_t i = im.index(h, w);
+        VisitedPixel px{};
+        px.h = h;
+        px.w = w;
+        px.x = im.pixels[i];
+        px.iota = im.iota[h - 1];
+        px.background_mean = im.sky[i];
+        px.background_var = 0;
+        for (const auto& r : nbrs) {
+          if (!r.patch->is_active(h, w)) continue;
+          double fs, fg, mean, second;
+          profile_values(r.comps.data(), r.K, (*r.theta)[param::frac_dev], h - r.center[0],
+                         w - r.center[1], fs, fg);
+          source_moments(r.theta->data(), r.bright, fs, fg, mean, second);
+          px.background_mean += mean;
+          px.background_var += second - mean * mean;
+          ++d.neighbor_visits;
+        }
+        px.constant = px.x * std::log(px.iota) - std::lgamma(px.x + 1.0);
+        d.pixels.push_back(px);
+      }
+    g.pixel_count = static_cast<int>(d.pixels.size()) - g.pixel_begin;
+    if (g.pixel_count > 0) d.patches.push_back(g);
+  }
+  return d;
+}
+
+}  // namespace
+
+ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
+                               const SurveyPatches& patches,
+                               const std::vector<SourceParams>& params,
+                               const std::vector<int>& targets) {
+  const int T = static_cast<int>(targets.size());
+  std::vector<TaskData> tasks(T);
+  Kokkos::parallel_for(
+      "Celeste::ELBO::build_tasks", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, T),
+      [&](int t) { tasks[t] = build_task(images, patches, params, targets[t]); });
+  ElboBatchHost host;
+  for (auto& d : tasks) {
+    const int psf_offset = static_cast<int>(host.psf.size());
+    const int pixel_offset = static_cast<int>(host.pixels.size());
+    for (auto g : d.patches) {
+      g.psf_begin += psf_offset;
+      g.pixel_begin += pixel_offset;
+      host.patches.push_back(g);
+    }
+    host.psf.insert(host.psf.end(), d.psf.begin(), d.psf.end());
+    host.pixels.insert(host.pixels.end(), d.pixels.begin(), d.pixels.end());
+    host.task_patch_begin.push_back(static_cast<int>(host.patches.size()));
+    host.active_visits.push_back(static_cast<long>(d.pixels.size()));
+    host.neighbor_visits.push_back(d.neighbor_visits);
+  }
+  return host;
+}
+
+}  // namespace celeste::model

@@ -1,0 +1,54 @@
+#pragma once
+// Assembles the kernels' ElboInputs for a batch of target sources (one task each) from the
+// survey images, the patches and every source's current parameters: the target's patches with
+// their visited (active) pixels, and at each visited pixel the sky plus the fixed neighbours'
+// E[G] and Var[G] (model.md §4.5 contributors: the neighbour's patch must contain the pixel and
+// mark it active).
+#include <Kokkos_Core.hpp>
+
+#include <array>
+#include <vector>
+
+#include "celeste/model/elbo_inputs.hpp"
+#include "celeste/param_layout.hpp"
+#include "model/patches.hpp"
+#include "survey/image.hpp"
+
+namespace celeste::model {
+
+using SourceParams = std::array<double, kNumParams>;
+
+struct ElboBatchHost {
+  std::vector<int> task_patch_begin{0};
+  std::vector<PatchGeometry> patches;
+  std::vector<PsfGaussian> psf;
+  std::vector<VisitedPixel> pixels;
+  std::vector<long> active_visits;    // per task: pixel visits per ELBO evaluation
+  std::vector<long> neighbor_visits;  // per task: neighbour contributions in the background
+
+  int num_tasks() const { return static_cast<int>(task_patch_begin.size()) - 1; }
+};
+
+ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
+                               const SurveyPatches& patches,
+                               const std::vector<SourceParams>& params,
+                               const std::vector<int>& targets);
+
+template <class MemorySpace>
+ElboInputs<MemorySpace> upload_elbo_batch(const ElboBatchHost& host) {
+  ElboInputs<MemorySpace> in;
+  auto copy = [](auto& view, const auto& vec, const char* label) {
+    using V = std::remove_reference_t<decltype(view)>;
+    view = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, label), vec.size());
+    auto mirror = Kokkos::create_mirror_view(view);
+    for (std::size_t i = 0; i < vec.size(); ++i) mirror(i) = vec[i];
+    Kokkos::deep_copy(view, mirror);
+  };
+  copy(in.task_patch_begin, host.task_patch_begin, "Celeste::task_patch_begin");
+  copy(in.patches, host.patches, "Celeste::patches");
+  copy(in.psf, host.psf, "Celeste::psf");
+  copy(in.pixels, host.pixels, "Celeste::pixels");
+  return in;
+}
+
+}  // namespace celeste::model
