@@ -30,6 +30,4 @@ int cmd_run(CommandArgs& a) {
   return unavailable("run", "the end-to-end region pipeline, issue 5");
 }
 
-int cmd_bench(CommandArgs&) { return unavailable("bench", "the model-core issue 3"); }
-
 }  // namespace celeste::app

@@ -7,6 +7,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "celeste/model/elbo_inputs.hpp"
@@ -39,7 +40,7 @@ ElboInputs<MemorySpace> upload_elbo_batch(const ElboBatchHost& host) {
   ElboInputs<MemorySpace> in;
   auto copy = [](auto& view, const auto& vec, const char* label) {
     using V = std::remove_reference_t<decltype(view)>;
-    view = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, label), vec.size());
+    view = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), vec.size());
     auto mirror = Kokkos::create_mirror_view(view);
     for (std::size_t i = 0; i < vec.size(); ++i) mirror(i) = vec[i];
     Kokkos::deep_copy(view, mirror);

@@ -1,0 +1,30 @@
+#pragma once
+// Benchmarks behind `celeste bench`: machine peak FLOP rate and ELBO kernel throughput.
+#include <string>
+
+namespace celeste::bench {
+
+struct PeakResult {
+  double gflops = 0;
+  int threads = 0;
+  std::string backend;
+};
+// Double-precision peak by a register-resident FMA microbenchmark on every host thread.
+PeakResult measure_peak(double seconds = 1.0);
+
+struct ElboBenchResult {
+  int sources = 0, images = 0, threads = 0, psf_components = 0;
+  std::string backend;
+  long visits_per_evaluation = 0;  // active pixel visits of one evaluation of every source
+  int repetitions = 0;
+  double seconds = 0;
+  double pixel_visits_per_s = 0;
+  long flops_per_visit = 0;
+  double gflops = 0;
+  double peak_gflops = 0, peak_fraction = 0;
+};
+// Value + gradient + Hessian of every source of a synthetic SDSS-like field (5 bands,
+// `sources` sources, catalog-initialised neighbours), repeated for at least `seconds`.
+ElboBenchResult bench_elbo(int sources, double seconds);
+
+}  // namespace celeste::bench

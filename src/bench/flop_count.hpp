@@ -1,0 +1,22 @@
+#pragma once
+// Analytic double-precision FLOP count of one active pixel visit of the ELBO kernel (value +
+// gradient + Hessian), counted by hand from kernels/celeste/model/{profile,elbo_pixel}.hpp:
+// every +, −, ×, ÷ is one FLOP; exp and log count one each; negations and comparisons zero.
+// Derivation, per line: docs/flops.md. K = PSF components per image.
+namespace celeste::bench {
+
+inline constexpr long kFlopsStarComponent = 31;     // accumulate_component<false>
+inline constexpr long kFlopsGalaxyComponent = 135;  // accumulate_component<true>
+inline constexpr long kFlopsStarMap = 33;           // star_profile: Jᵀ s1, Jᵀ S2 J
+inline constexpr long kFlopsGalaxyMap = 664;        // galaxy_profile: θ mix, L S2 Lᵀ, T, θ row
+inline constexpr long kFlopsPixelCombine = 3729;    // accumulate_pixel after the profiles
+
+inline constexpr long flops_per_active_visit(int psf_components) {
+  return psf_components * kFlopsStarComponent + 14L * psf_components * kFlopsGalaxyComponent +
+         kFlopsStarMap + kFlopsGalaxyMap + kFlopsPixelCombine;
+}
+
+// The IPDPS 2018 paper's figure for Celeste.jl, for comparison (model.md §7.6).
+inline constexpr long kCelesteJlFlopsPerVisit = 32317;
+
+}  // namespace celeste::bench
