@@ -353,5 +353,50 @@ TEST(ScoreInputErrors, MissingFilesAndColumnsNameTheFile) {
   }
 }
 
+
+TEST(ScoreInitial, PhotoBaselineUsesTheDominantProfile) {
+  io::PhotoObjRow row;
+  row.objid = 42;
+  row.ra = 1;
+  row.dec = 2;
+  row.objc_type = 3;  // galaxy
+  row.psfflux = {9, 9, 9, 9, 9};
+  row.devflux = {1, 2, 4, 5, 6};
+  row.expflux = {2, 3, 5, 6, 7};
+  row.fracdev = {0, 0, 0.8, 0, 0};  // r band decides: dev
+  row.ab_dev = {0, 0, 0.3, 0, 0};
+  row.ab_exp = {0, 0, 0.9, 0, 0};
+  row.theta_dev = {0, 0, 0.792, 0, 0};  // arcsec: 2 px
+  row.phi_dev_deg = {0, 0, 100, 0, 0};
+  row.phi_offset = {0, 0, 110, 0, 0};
+  const ScoringSource s = photo_baseline_source(row);
+  EXPECT_EQ(s.prob_star, 0.0);
+  EXPECT_DOUBLE_EQ(s.flux_r_nmgy, 4.0);
+  EXPECT_NEAR(s.color_mag[1], 2.5 * std::log10(2.0), 1e-12);
+  EXPECT_DOUBLE_EQ(s.gal_axis_ratio, 0.3);
+  EXPECT_NEAR(s.gal_radius_px, 2.0, 1e-12);  // theta / 0.396, not circularised
+  EXPECT_NEAR(s.gal_angle_deg, 170.0, 1e-12);  // (100 - 110) mod 180
+  row.objc_type = 6;
+  EXPECT_DOUBLE_EQ(photo_baseline_source(row).flux_r_nmgy, 9.0);
+}
+
+TEST(ScoreInitial, PhotoObjFileIsRecognised) {
+  CELESTE_REQUIRE_SHARED_DATA("sdss/tractor-cutout-1000-1-100/photoObj-001000-1-0100.fits");
+  const auto initial = read_initial_catalog(::celeste::testing::shared_data_path(
+      "sdss/tractor-cutout-1000-1-100/photoObj-001000-1-0100.fits"));
+  EXPECT_EQ(initial.format, "photoobj");
+  EXPECT_EQ(initial.rows_read, 19);  // README: 19 objects (5 galaxies, 11 stars, 3 other)
+  EXPECT_EQ(initial.sources.size() + static_cast<std::size_t>(initial.excluded_other), 19u);
+  EXPECT_GE(initial.excluded_other, 3);  // at least the 3 that are neither star nor galaxy
+  EXPECT_FALSE(initial.sources.empty());
+  for (const auto& s : initial.sources) {
+    EXPECT_NEAR(s.dec_deg, 60.0, 0.5);
+    EXPECT_TRUE(s.prob_star == 0.0 || s.prob_star == 1.0);
+    EXPECT_TRUE(std::isfinite(s.flux_r_nmgy));
+    if (s.prob_star == 1.0)  // a star's flux is its PSF flux: none brighter than r = 16
+      EXPECT_GE(flux_to_asinh_mag(s.flux_r_nmgy, 2), 16.0);
+  }
+}
+
 }  // namespace
 }  // namespace celeste::score
