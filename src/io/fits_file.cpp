@@ -291,6 +291,19 @@ FitsImageD FitsFile::read_image_double() const {
   return img;
 }
 
+std::vector<double> FitsFile::read_array_double() const {
+  if (hdu_kind() != HduKind::image) fail_input("expected an image HDU, found a table");
+  long n = 1;
+  const std::vector<long> shape = image_shape();
+  for (long d : shape) n *= d;
+  if (shape.empty() || n <= 0) fail_input("zero-size array (NAXIS = " + std::to_string(shape.size()) + ")");
+  std::vector<double> data(static_cast<std::size_t>(n));
+  int status = 0, anynul = 0;
+  if (fits_read_img(as_fits(fptr_), TDOUBLE, 1, n, nullptr, data.data(), &anynul, &status))
+    fail("reading " + std::to_string(n) + " array values (truncated file?)", status);
+  return data;
+}
+
 void FitsFile::append_image(long width, long height, const std::vector<float>& data) {
   if (static_cast<long>(data.size()) != width * height)
     fail_input("internal: image data size does not match " + std::to_string(width) + " x " +

@@ -75,6 +75,8 @@ class FitsFile {
   int image_bitpix() const;
   FitsImage read_image(int allowed_bitpix = 0) const;
   FitsImageD read_image_double() const;  // the same checks, converted to double
+  // Every value of an image HDU of any dimension (e.g. a 1-D vector), as double.
+  std::vector<double> read_array_double() const;
   // Appends a float32 image HDU holding `data` (width x height, FITS storage order).
   void append_image(long width, long height, const std::vector<float>& data);
   // Appends a float64 image HDU (for calibration/sky maps that must round-trip exactly).

@@ -98,6 +98,7 @@ RawEpoch read_image_hdu(FitsFile& f) {
   RawEpoch e;
   survey::Image& img = e.image;
   img.source = hdu_label(f);
+  FitsImage px = f.read_image();  // shape problems first: they explain missing keywords best
   img.wcs = read_tan_wcs(f);
   img.band = read_band(f);
   const double calib = read_positive(f, "CALIB");
@@ -110,7 +111,6 @@ RawEpoch read_image_hdu(FitsFile& f) {
   img.camcol = read_optional_int(f, "CAMCOL");
   img.field = read_optional_int(f, "FIELD");
   img.psf = read_psf_keywords(f);
-  FitsImage px = f.read_image();
   img.width = static_cast<int>(px.width);
   img.height = static_cast<int>(px.height);
   e.nmgy = std::move(px.data);

@@ -60,8 +60,9 @@ std::string format_score_table(const ScoreReport& r) {
                 r.catalog_path.c_str(), r.catalog_rows, r.catalog_excluded_bad_sky);
   out += line;
   if (r.has_initial()) {
-    std::snprintf(line, sizeof line, "initial: %s (%ld rows)\n", r.initial_path.c_str(),
-                  r.initial_rows);
+    std::snprintf(line, sizeof line, "initial: %s (%s format, %ld rows; excluded %ld)\n",
+                  r.initial_path.c_str(), r.initial_format.c_str(), r.initial_rows,
+                  r.initial_excluded);
     out += line;
   }
   std::snprintf(line, sizeof line,
@@ -115,8 +116,11 @@ std::string format_score_json(const ScoreReport& r) {
   out += "  \"truth_scored\": " + std::to_string(r.truth_scored) + ",\n";
   out += "  \"catalog_rows\": " + std::to_string(r.catalog_rows) + ",\n";
   out += "  \"catalog_excluded_bad_sky\": " + std::to_string(r.catalog_excluded_bad_sky) + ",\n";
+  out += "  \"initial_format\": " + (r.has_initial() ? quoted(r.initial_format) : "null") + ",\n";
   out += "  \"initial_rows\": " + (r.has_initial() ? std::to_string(r.initial_rows) : "null") +
          ",\n";
+  out += "  \"initial_excluded\": " +
+         (r.has_initial() ? std::to_string(r.initial_excluded) : "null") + ",\n";
   out += "  \"matched\": " + std::to_string(r.matched) + ",\n";
   out += "  \"unmatched_truth\": " + std::to_string(r.unmatched_truth) + ",\n";
   out += "  \"metrics\": {\n";

@@ -20,6 +20,8 @@ ScoreReport score_catalogs(const TruthForScoring& truth, const CatalogForScoring
   r.catalog_rows = catalog.rows_read;
   r.catalog_excluded_bad_sky = catalog.excluded_bad_sky;
   r.initial_rows = initial ? initial->rows_read : 0;
+  r.initial_excluded = initial ? initial->excluded_other : 0;
+  r.initial_format = initial ? initial->format : "";
   const double radius_deg = match_radius_arcsec / 3600.0;
 
   std::vector<const ScoringCatalog*> predictions{&catalog.sources};
@@ -59,7 +61,7 @@ ScoreReport score_files(const std::string& truth_path, const std::string& catalo
   const TruthForScoring truth = truth_for_scoring(read_coadd_truth(truth_path));
   const CatalogForScoring catalog = read_celeste_catalog(catalog_path);
   CatalogForScoring initial;
-  if (!initial_path.empty()) initial = read_generic_initial_catalog(initial_path);
+  if (!initial_path.empty()) initial = read_initial_catalog(initial_path);
   return score_catalogs(truth, catalog, initial_path.empty() ? nullptr : &initial,
                         match_radius_arcsec, truth_path, catalog_path, initial_path);
 }

@@ -22,6 +22,8 @@ struct ScoreReport {
   long catalog_rows = 0;
   long catalog_excluded_bad_sky = 0;
   long initial_rows = 0;
+  long initial_excluded = 0;   // photoObj rows not usable / saturated
+  std::string initial_format;  // "generic" or "photoobj" ("" = none)
   std::size_t matched = 0;          // truth objects matched in the catalog (and the initial)
   std::size_t unmatched_truth = 0;  // truth_scored - matched
   std::vector<MetricScore> metrics;  // mean[0] = catalog, mean[1] = initial (if given)

@@ -61,8 +61,8 @@ void write_coadd_truth(const std::string& path, const std::vector<CoaddTruthRow>
 // generator): fluxes of its type, gal_radius_px = σ·sqrt(ρ), angle φ in degrees in [0, 180).
 CoaddTruthRow coadd_truth_row_from_entry(const survey::CatalogEntry& entry);
 
-// Coadd objects Celeste.jl excludes by hand from its field-4263/5/119 scoring (blends, a
-// bright unmodelled neighbour, quasars); see docs/score.md.
+// Coadd objects Celeste.jl excludes by hand from its field-4263/5/119 scoring (a blend, a
+// bright unmodelled neighbour, a likely quasar); see docs/score.md.
 bool is_known_bad_coadd_object(std::int64_t objid);
 
 // Truth rows converted for scoring, with Celeste.jl's truth exclusions applied.
