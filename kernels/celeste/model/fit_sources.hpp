@@ -1,0 +1,140 @@
+#pragma once
+// Per-source variational fit: maximize the ELBO of every task's active source over its 41 free
+// parameters by Newton trust region (model.md §6), neighbours fixed, one team per source.
+//
+// Objective f(y) = −ELBO(θ(y)) with exact gradient and Hessian through the free-parameter chain
+// rule (transforms.hpp). The team evaluates the ELBO collectively (team_evaluate_elbo); the
+// optimizer's linear algebra runs on one thread (optimizer/newton_trust_region.hpp).
+// Kernel label "Celeste::Fit::sources".
+#include <Kokkos_Core.hpp>
+
+#include "celeste/model/elbo_kernel.hpp"
+#include "celeste/optimizer/newton_trust_region.hpp"
+#include "celeste/optimizer/status.hpp"
+#include "celeste/transforms.hpp"
+
+namespace celeste::model {
+
+// Shared team-scratch buffers of the objective (level 1: too large for GPU shared memory).
+struct FitScratch {
+  double* theta;   // 44 canonical parameters at the trial point
+  double* grad;    // 44
+  double* hess;    // 44 × 44
+  double* value;   // 1
+  double* free_grad;  // 41
+  double* free_hess;  // 41 × 41
+
+  static constexpr std::size_t doubles() {
+    return kNumParams * (2 + kNumParams) + 1 + kNumFreeParams * (1 + kNumFreeParams);
+  }
+  template <class Member>
+  KOKKOS_INLINE_FUNCTION static FitScratch allocate(const Member& team) {
+    FitScratch s;
+    double* p = static_cast<double*>(team.team_scratch(1).get_shmem_aligned(doubles() * sizeof(double), 64));
+    s.theta = p;
+    s.grad = p += kNumParams;
+    s.hess = p += kNumParams;
+    s.value = p += kNumParams * kNumParams;
+    s.free_grad = p += 1;
+    s.free_hess = p += kNumFreeParams;
+    return s;
+  }
+};
+
+template <class MemorySpace>
+struct ElboObjective {
+  const ElboInputs<MemorySpace>* in;
+  const ColorPrior* prior;
+  const SourceBounds* bounds;
+  int task;
+  ElboScratch elbo_scratch;
+  FitScratch fit;
+
+  template <class Member, class YView, class GView, class HView>
+  KOKKOS_INLINE_FUNCTION bool operator()(const Member& team, const YView& y, double& f,
+                                         const GView& g, const HView& H) const {
+    Kokkos::single(Kokkos::PerTeam(team), [&]() {
+      double yy[kNumFreeParams];
+      for (int i = 0; i < kNumFreeParams; ++i) yy[i] = y(i);
+      to_canonical(yy, *bounds, fit.theta);
+    });
+    team.team_barrier();
+    team_evaluate_elbo(team, *in, task, fit.theta, *prior, elbo_scratch, fit.value, fit.grad,
+                       fit.hess);
+    int ok = 0;
+    Kokkos::single(
+        Kokkos::PerTeam(team),
+        [&](int& ok_out) {
+          chain_rule_to_free(fit.theta, *bounds, fit.grad, fit.hess, fit.free_grad, fit.free_hess);
+          for (int i = 0; i < kNumFreeParams; ++i) {
+            g(i) = -fit.free_grad[i];
+            for (int j = 0; j < kNumFreeParams; ++j) H(i, j) = -fit.free_hess[i * kNumFreeParams + j];
+          }
+          ok_out = (*fit.value - *fit.value == 0.0) ? 1 : 0;
+        },
+        ok);
+    f = -*fit.value;
+    return ok != 0;
+  }
+};
+
+// Outputs per task: the final canonical parameters, the optimizer result and the ELBO.
+template <class ExecSpace>
+struct FitSources {
+  using memory_space = typename ExecSpace::memory_space;
+  using member_type = typename Kokkos::TeamPolicy<ExecSpace>::member_type;
+
+  ElboInputs<memory_space> in;
+  Kokkos::View<SourceBounds*, memory_space> bounds;
+  Kokkos::View<double**, Kokkos::LayoutRight, memory_space> y;      // tasks × 41: in/out
+  Kokkos::View<double**, Kokkos::LayoutRight, memory_space> theta;  // tasks × 44: out
+  Kokkos::View<optimizer::OptimizerResult*, memory_space> results;
+  ColorPrior prior;
+  optimizer::NewtonTrustRegionOptions options;
+
+  static std::size_t level1_bytes(int team_size) {
+    using scratch = typename ExecSpace::scratch_memory_space;
+    return ElboScratch::level1_bytes(team_size) + FitScratch::doubles() * sizeof(double) + 64 +
+           optimizer::newton_trust_region_scratch_bytes<scratch>(kNumFreeParams) + 64;
+  }
+
+  KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
+    const int task = team.league_rank();
+    const ElboScratch es = ElboScratch::allocate(team);
+    const FitScratch fs = FitScratch::allocate(team);
+    auto ws = optimizer::team_scratch_workspace(team, kNumFreeParams, 1);
+    const SourceBounds b = bounds(task);
+    const ElboObjective<memory_space> objective{&in, &prior, &b, task, es, fs};
+    auto y_task = Kokkos::subview(y, task, Kokkos::ALL);
+    optimizer::OptimizerResult result;
+    if (in.task_patch_begin(task + 1) == in.task_patch_begin(task)) {
+      // No active pixels: nothing to fit; keep the initial parameters, flag the source.
+      result.status = optimizer::failed;
+      result.failure_flags = optimizer::failure_flag::no_active_pixels;
+    } else {
+      result = optimizer::team_minimize(team, objective, y_task, kNumFreeParams, options, ws);
+    }
+    Kokkos::single(Kokkos::PerTeam(team), [&]() {
+      double yy[kNumFreeParams];
+      for (int i = 0; i < kNumFreeParams; ++i) yy[i] = y_task(i);
+      double th[kNumParams];
+      to_canonical(yy, b, th);
+      for (int p = 0; p < kNumParams; ++p) theta(task, p) = th[p];
+      // A box parameter pinned at its bound (|y| > 13.8 ⇔ within 1e-6 relative of the box).
+      for (int p = 0; p < kNumBoxParams; ++p)
+        if (yy[p] > 13.8 || yy[p] < -13.8) result.failure_flags |= optimizer::failure_flag::at_bound;
+      results(task) = result;
+    });
+  }
+};
+
+template <class ExecSpace>
+void fit_sources(const ExecSpace& exec, const FitSources<ExecSpace>& functor, int team_size = 1) {
+  Kokkos::TeamPolicy<ExecSpace> policy(exec, functor.in.num_tasks(), team_size);
+  policy.set_scratch_size(0, Kokkos::PerTeam(ElboScratch::level0_bytes()))
+      .set_scratch_size(1, Kokkos::PerTeam(FitSources<ExecSpace>::level1_bytes(team_size)));
+  Kokkos::parallel_for("Celeste::Fit::sources", policy, functor);
+  exec.fence();
+}
+
+}  // namespace celeste::model

@@ -1,0 +1,61 @@
+#include "model/source_fit.hpp"
+
+#include <Kokkos_Core.hpp>
+
+#include "celeste/model/color_prior.hpp"
+#include "celeste/model/fit_sources.hpp"
+#include "celeste/model_constants.hpp"
+
+namespace celeste::model {
+
+SourceBounds target_bounds(double ra0, double dec0) {
+  return make_source_bounds(ra0, dec0, constants::kPositionHalfWidthDeg);
+}
+
+std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
+                                   const SurveyPatches& patches,
+                                   const std::vector<SourceParams>& params,
+                                   const std::vector<int>& targets,
+                                   const std::vector<SourceBounds>& target_box,
+                                   const FitOptions& options) {
+  using Exec = Kokkos::DefaultExecutionSpace;
+  using Mem = Exec::memory_space;
+  const int T = static_cast<int>(targets.size());
+  std::vector<SourceFit> out(T);
+  if (T == 0) return out;
+  const ElboBatchHost host = build_elbo_batch(images, patches, params, targets);
+
+  FitSources<Exec> f;
+  f.in = upload_elbo_batch<Mem>(host);
+  f.bounds = Kokkos::View<SourceBounds*, Mem>("Celeste::Fit::bounds", T);
+  f.y = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::y", T, kNumFreeParams);
+  f.theta = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::theta", T, kNumParams);
+  f.results = Kokkos::View<optimizer::OptimizerResult*, Mem>("Celeste::Fit::results", T);
+  f.prior = make_color_prior();
+  f.options = options.trust_region;
+  auto bounds_h = Kokkos::create_mirror_view(f.bounds);
+  auto y_h = Kokkos::create_mirror_view(f.y);
+  for (int t = 0; t < T; ++t) {
+    bounds_h(t) = target_box[t];
+    SourceParams theta = params[targets[t]];
+    enforce_bounds(theta.data(), target_box[t]);
+    double y[kNumFreeParams];
+    to_free(theta.data(), target_box[t], y);
+    for (int i = 0; i < kNumFreeParams; ++i) y_h(t, i) = y[i];
+  }
+  Kokkos::deep_copy(f.bounds, bounds_h);
+  Kokkos::deep_copy(f.y, y_h);
+  fit_sources(Exec(), f, options.team_size);
+
+  auto theta_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.theta);
+  auto results_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.results);
+  for (int t = 0; t < T; ++t) {
+    for (int p = 0; p < kNumParams; ++p) out[t].params[p] = theta_h(t, p);
+    out[t].result = results_h(t);
+    out[t].active_visits = host.active_visits[t];
+    out[t].neighbor_visits = host.neighbor_visits[t];
+  }
+  return out;
+}
+
+}  // namespace celeste::model
