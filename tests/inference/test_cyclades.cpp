@@ -103,7 +103,8 @@ void expect_valid_plan(const ConflictGraph& graph, const CycladesPlan& plan) {
         ++in_batches[t];
         if (k > 0) EXPECT_LT(position[component[k - 1]], position[t]) << "not in permutation order";
       }
-      EXPECT_GT(position[component.front()], previous_first) << "components not in first-appearance order";
+      EXPECT_GT(position[component.front()], previous_first)
+          << "components not in first-appearance order";
       previous_first = position[component.front()];
       // Connected within the batch: a search along batch edges reaches the whole component.
       std::set<int> reached{component.front()};
@@ -115,8 +116,8 @@ void expect_valid_plan(const ConflictGraph& graph, const CycladesPlan& plan) {
           if (position.count(u) && reached.insert(u).second) frontier.push_back(u);
         }
       }
-      EXPECT_EQ(reached.size(), component.size()) << "component " << c << " of batch " << b
-                                                  << " is not a connected component";
+      EXPECT_EQ(reached.size(), component.size())
+          << "component " << c << " of batch " << b << " is not a connected component";
     }
     EXPECT_EQ(component_of.size(), position.size()) << "batch " << b << " loses targets";
     // No edge between different components of the batch.
@@ -146,7 +147,8 @@ void expect_rounds_independent(const ConflictGraph& graph, const CycladesBatch& 
     }
   }
   std::multiset<int> batch_targets;
-  for (const auto& component : batch.components) batch_targets.insert(component.begin(), component.end());
+  for (const auto& component : batch.components)
+    batch_targets.insert(component.begin(), component.end());
   EXPECT_EQ(covered, batch_targets);
 }
 
@@ -397,17 +399,20 @@ TEST(Cyclades, RoundsReproduceSerialComponentOrder) {
       }
       // Control: updating a whole batch at once ignores conflicts inside the batch.
       std::vector<int> batch_targets;
-      for (const auto& order : orders) batch_targets.insert(batch_targets.end(), order.begin(), order.end());
+      for (const auto& order : orders)
+        batch_targets.insert(batch_targets.end(), order.begin(), order.end());
       std::vector<double> updated;
       for (int t : batch_targets) updated.push_back(toy_update(graph, whole_batch_at_once, t));
-      for (std::size_t i = 0; i < batch_targets.size(); ++i) whole_batch_at_once[batch_targets[i]] = updated[i];
+      for (std::size_t i = 0; i < batch_targets.size(); ++i)
+        whole_batch_at_once[batch_targets[i]] = updated[i];
     }
   }
   EXPECT_EQ(serial, rounds);
   EXPECT_NE(serial, whole_batch_at_once) << "the control should see the conflicts";
   std::size_t max_component = 0;
   for (const auto& batch : plan.batches) {
-    for (const auto& component : batch.components) max_component = std::max(max_component, component.size());
+    for (const auto& component : batch.components)
+      max_component = std::max(max_component, component.size());
   }
   EXPECT_GT(max_component, 1u) << "graph too sparse for the test to mean anything";
 }
@@ -432,13 +437,13 @@ TEST(Cyclades, EmptyAndSingleTarget) {
 
 TEST(Cyclades, RejectsInvalidInput) {
   CycladesOptions options;
-  EXPECT_THROW(plan_cyclades({{1}, {}}, options), std::invalid_argument);      // asymmetric
-  EXPECT_THROW(plan_cyclades({{0}}, options), std::invalid_argument);          // self edge
-  EXPECT_THROW(plan_cyclades({{2}, {}}, options), std::invalid_argument);      // out of range
+  EXPECT_THROW(plan_cyclades({{1}, {}}, options), std::invalid_argument);  // asymmetric
+  EXPECT_THROW(plan_cyclades({{0}}, options), std::invalid_argument);      // self edge
+  EXPECT_THROW(plan_cyclades({{2}, {}}, options), std::invalid_argument);  // out of range
   options.target_costs = {1.0};
-  EXPECT_THROW(plan_cyclades({{1}, {0}}, options), std::invalid_argument);     // cost count
+  EXPECT_THROW(plan_cyclades({{1}, {0}}, options), std::invalid_argument);  // cost count
   options.target_costs = {1.0, -2.0};
-  EXPECT_THROW(plan_cyclades({{1}, {0}}, options), std::invalid_argument);     // negative cost
+  EXPECT_THROW(plan_cyclades({{1}, {0}}, options), std::invalid_argument);  // negative cost
   options.target_costs.clear();
   options.n_threads = 0;
   EXPECT_THROW(plan_cyclades({{1}, {0}}, options), std::invalid_argument);

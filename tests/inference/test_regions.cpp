@@ -153,7 +153,8 @@ TEST(Regions, RandomCatalogCoverAndWorkBalance) {
   RegionOptions options;
   options.target_work = total_work(catalog, kSky) / 40;
   options.stage2_clearance_deg = 0.01;
-  const TwoStageRegions stages = partition_two_stages(kSky, catalog.positions, catalog.work, options);
+  const TwoStageRegions stages =
+      partition_two_stages(kSky, catalog.positions, catalog.work, options);
   expect_exact_cover(kSky, catalog, stages.stage1);
   expect_exact_cover(kSky, catalog, stages.stage2);
   EXPECT_EQ(stages.stage2_clearance_shortfalls, 0);
@@ -199,7 +200,8 @@ TEST(Regions, StageTwoBoundariesAvoidStageOneBoundaries) {
   RegionOptions options;
   options.target_work = total_work(catalog, sky) / 60;
   options.stage2_clearance_deg = 2 * d;
-  const TwoStageRegions stages = partition_two_stages(sky, catalog.positions, catalog.work, options);
+  const TwoStageRegions stages =
+      partition_two_stages(sky, catalog.positions, catalog.work, options);
   ASSERT_EQ(stages.stage2_clearance_shortfalls, 0);
   const int n = static_cast<int>(catalog.positions.size());
   const auto region1 = region_of_each_source(n, stages.stage1);
@@ -208,13 +210,13 @@ TEST(Regions, StageTwoBoundariesAvoidStageOneBoundaries) {
   int near_stage1_boundary = 0;
   for (int s = 0; s < n; ++s) {
     for (int axis : {0, 1}) {
-      const double d1 = interior_edge_distance(sky, stages.stage1[region1[s]].box,
-                                               catalog.positions[s], axis);
-      const double d2 = interior_edge_distance(sky, stages.stage2[region2[s]].box,
-                                               catalog.positions[s], axis);
+      const double d1 =
+          interior_edge_distance(sky, stages.stage1[region1[s]].box, catalog.positions[s], axis);
+      const double d2 =
+          interior_edge_distance(sky, stages.stage2[region2[s]].box, catalog.positions[s], axis);
       if (d1 < d) ++near_stage1_boundary;
-      EXPECT_FALSE(d1 < d && d2 < d) << "source " << s << " axis " << axis << ": " << d1 << ", "
-                                     << d2;
+      EXPECT_FALSE(d1 < d && d2 < d)
+          << "source " << s << " axis " << axis << ": " << d1 << ", " << d2;
     }
   }
   EXPECT_GT(near_stage1_boundary, 500) << "too few boundary sources for a meaningful test";
@@ -237,8 +239,8 @@ TEST(Regions, StageTwoBoundariesAvoidStageOneBoundaries) {
       }
     }
   }
-  std::cout << "close pairs cut by stage 1: " << cut_in_stage1 << ", also by stage 2: "
-            << cut_in_both << "\n";
+  std::cout << "close pairs cut by stage 1: " << cut_in_stage1
+            << ", also by stage 2: " << cut_in_both << "\n";
   EXPECT_GT(cut_in_stage1, 500);
   EXPECT_LE(cut_in_both, 0.05 * cut_in_stage1);
 }
@@ -248,7 +250,8 @@ TEST(Regions, StageTwoEqualsStageOneWithoutClearance) {
   RegionOptions options;
   options.target_work = total_work(catalog, kSky) / 20;
   options.stage2_clearance_deg = 0;
-  const TwoStageRegions stages = partition_two_stages(kSky, catalog.positions, catalog.work, options);
+  const TwoStageRegions stages =
+      partition_two_stages(kSky, catalog.positions, catalog.work, options);
   ASSERT_EQ(stages.stage1.size(), stages.stage2.size());
   for (std::size_t r = 0; r < stages.stage1.size(); ++r) {
     EXPECT_EQ(stages.stage1[r].targets, stages.stage2[r].targets);
@@ -258,7 +261,8 @@ TEST(Regions, StageTwoEqualsStageOneWithoutClearance) {
   // And partition_regions is stage 1.
   const auto alone = partition_regions(kSky, catalog.positions, catalog.work, options);
   ASSERT_EQ(alone.size(), stages.stage1.size());
-  for (std::size_t r = 0; r < alone.size(); ++r) EXPECT_EQ(alone[r].targets, stages.stage1[r].targets);
+  for (std::size_t r = 0; r < alone.size(); ++r)
+    EXPECT_EQ(alone[r].targets, stages.stage1[r].targets);
 }
 
 TEST(Regions, UnreachableClearanceIsReportedAndCoverStillExact) {
@@ -266,7 +270,8 @@ TEST(Regions, UnreachableClearanceIsReportedAndCoverStillExact) {
   RegionOptions options;
   options.target_work = total_work(catalog, kSky) / 30;
   options.stage2_clearance_deg = 0.5;  // wider than the regions
-  const TwoStageRegions stages = partition_two_stages(kSky, catalog.positions, catalog.work, options);
+  const TwoStageRegions stages =
+      partition_two_stages(kSky, catalog.positions, catalog.work, options);
   EXPECT_GT(stages.stage2_clearance_shortfalls, 0);
   expect_exact_cover(kSky, catalog, stages.stage2);
   for (const Region& r : stages.stage2) EXPECT_LE(r.work, options.target_work);
@@ -278,7 +283,8 @@ TEST(Regions, MinimumSideIsRespected) {
   options.target_work = total_work(catalog, kSky) / 200;  // would want much smaller regions
   options.min_side_deg = 0.3;
   options.stage2_clearance_deg = 0.02;
-  const TwoStageRegions stages = partition_two_stages(kSky, catalog.positions, catalog.work, options);
+  const TwoStageRegions stages =
+      partition_two_stages(kSky, catalog.positions, catalog.work, options);
   for (const auto* regions : {&stages.stage1, &stages.stage2}) {
     expect_exact_cover(kSky, catalog, *regions);
     for (const Region& r : *regions) {
@@ -324,13 +330,13 @@ TEST(Regions, SmallAndEmptyCatalogs) {
 TEST(Regions, RegionSourcesPadsWithFixedNeighbours) {
   const SkyBox box{1, 2, 3, 4};
   const std::vector<SkyPoint> positions{
-      {1.5, 3.5},    // 0: inside
-      {1.0, 3.5},    // 1: on the edge: not a target (strict), a neighbour
-      {0.95, 3.5},   // 2: 0.05 left of the box: neighbour
-      {0.85, 3.5},   // 3: 0.15 left: too far
-      {2.09, 4.09},  // 4: diagonal corner, within the margin on both axes: neighbour
-      {2.09, 4.2},   // 5: within in RA, too far in Dec
-      {1.999, 3.001} // 6: inside, near the corner
+      {1.5, 3.5},     // 0: inside
+      {1.0, 3.5},     // 1: on the edge: not a target (strict), a neighbour
+      {0.95, 3.5},    // 2: 0.05 left of the box: neighbour
+      {0.85, 3.5},    // 3: 0.15 left: too far
+      {2.09, 4.09},   // 4: diagonal corner, within the margin on both axes: neighbour
+      {2.09, 4.2},    // 5: within in RA, too far in Dec
+      {1.999, 3.001}  // 6: inside, near the corner
   };
   const RegionSources sources = region_sources(box, positions, 0.1);
   EXPECT_EQ(sources.targets, (std::vector<int>{0, 6}));
