@@ -37,13 +37,14 @@ const std::vector<Command>& commands() {
        "Configuration keys: docs/config.md.\n",
        cmd_generate},
       {"score", "compare a catalog with a truth catalog (Stripe 82 metrics)",
-       "usage: celeste score --truth TRUTH.fits --catalog OUT.fits [--json]\n"
+       "usage: celeste score --truth TRUTH.fits --catalog OUT.fits [--initial INIT.fits]\n"
+       "                     [--json] [--out FILE]\n"
        "\n"
        "Matches sources by position and reports the Celeste papers' accuracy metrics and the\n"
        "calibration of the posterior uncertainties.\n",
        cmd_score},
       {"bench", "benchmarks: ELBO kernel throughput, machine peak FLOP rate",
-       "usage: celeste bench elbo|peak [--json] [--threads N]\n"
+       "usage: celeste bench elbo|peak [--json] [--threads N] [--sources N] [--seconds S]\n"
        "\n"
        "  elbo   value+gradient+Hessian throughput on a realistic synthetic batch\n"
        "  peak   this machine's double-precision peak FLOP rate (microbenchmark)\n",

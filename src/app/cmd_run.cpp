@@ -1,0 +1,34 @@
+// `celeste run CONFIG.yaml [--threads N]`: the production job.
+#include <cstdio>
+
+#include "app/cli.hpp"
+#include "config/options.hpp"
+#include "inference/run_pipeline.hpp"
+#include "runtime/runtime.hpp"
+#include "util/error.hpp"
+
+namespace celeste::app {
+
+int cmd_run(CommandArgs& a) {
+  std::string config_path;
+  int threads = -1;
+  for (std::size_t i = 0; i < a.args.size(); ++i) {
+    std::string v;
+    if (take_option(a.args, i, "--threads", v))
+      threads = parse_int_option("--threads", v);
+    else if (a.args[i].rfind("--", 0) == 0)
+      throw ConfigError("run: unknown option '" + a.args[i] + "'");
+    else if (config_path.empty())
+      config_path = a.args[i];
+    else
+      throw ConfigError("run: expected exactly one CONFIG.yaml, got '" + a.args[i] + "' too");
+  }
+  if (config_path.empty()) throw ConfigError("run: expected a CONFIG.yaml argument");
+  const auto cfg = config::load_run_config(config_path);
+  runtime::Runtime rt(a.argc, a.argv, {threads >= 0 ? threads : cfg.execution.threads, true});
+  const auto report = inference::run_pipeline(cfg);
+  std::fputs(inference::report_summary(report).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace celeste::app

@@ -1,0 +1,369 @@
+#include "inference/run_pipeline.hpp"
+
+#include <Kokkos_Core.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "bench/flop_count.hpp"
+#include "celeste/optimizer/status.hpp"
+#include "inference/cyclades.hpp"
+#include "inference/regions.hpp"
+#include "io/catalog_entries.hpp"
+#include "io/catalog_output.hpp"
+#include "io/generic_images.hpp"
+#include "io/photoobj.hpp"
+#include "io/sdss_field.hpp"
+#include "model/init_params.hpp"
+#include "model/patches.hpp"
+#include "model/source_fit.hpp"
+#include "util/error.hpp"
+
+namespace celeste::inference {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// The Cyclades plan balances load over this many threads whatever the hardware, so the
+// catalog is identical for any thread count (docs/decisions.md).
+constexpr int kNominalPlanThreads = 16;
+
+// Estimated FLOPs of one Newton trust-region iteration on 41 free parameters: the cyclic
+// Jacobi eigendecomposition (≈ 10 sweeps × 820 rotations × ≈ 740 FLOPs) plus the chain rule and
+// the LU solves (docs/flops.md).
+constexpr double kOptimizerFlopsPerIteration = 6.5e6;
+
+std::vector<survey::Image> load_images(const config::RunConfig& cfg) {
+  std::vector<survey::Image> images;
+  for (const auto& src : cfg.images) {
+    if (src.format == "generic") {
+      for (const auto& path : src.paths) {
+        auto v = io::read_generic_images(path);
+        for (auto& im : v) images.push_back(std::move(im));
+      }
+    } else {
+      auto v = io::read_sdss_field(src.directory, src.run, src.camcol, src.field, src.bands,
+                                   cfg.model.psf_components);
+      for (auto& im : v) images.push_back(std::move(im));
+    }
+  }
+  if (images.empty()) throw InputError(cfg.file + ": no images to process");
+  return images;
+}
+
+// model.md §8.3 bad sky: in the first i-band image containing the source, the claimed sky at
+// the source (electrons) plus a margin is below the median of the unmasked pixels within ±50 px.
+bool bad_sky(const survey::CatalogEntry& e, const std::vector<survey::Image>& images) {
+  for (const auto& im : images) {
+    if (im.band != 3) continue;
+    const auto p = im.wcs.world_to_pix(e.ra, e.dec);
+    const int h = static_cast<int>(std::lround(p[0])), w = static_cast<int>(std::lround(p[1]));
+    if (h < 1 || h > im.width || w < 1 || w > im.height) continue;
+    std::vector<float> box;
+    for (int ww = std::max(1, w - 50); ww <= std::min(im.height, w + 50); ++ww)
+      for (int hh = std::max(1, h - 50); hh <= std::min(im.width, h + 50); ++hh) {
+        const float x = im.pixels[im.index(hh, ww)];
+        if (!std::isnan(x)) box.push_back(x);
+      }
+    if (box.empty()) return false;
+    std::nth_element(box.begin(), box.begin() + box.size() / 2, box.end());
+    const double claimed = im.iota[h - 1] * im.sky[im.index(h, w)];
+    // model.md uses a fixed 5 e- margin; we also require 3 sigma of one pixel's Poisson noise so
+    // that deep synthetic/modern skies (1000+ e-) are not all flagged (docs/decisions.md).
+    return claimed + std::max(5.0, 3.0 * std::sqrt(claimed)) < box[box.size() / 2];
+  }
+  return false;
+}
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  return (std::filesystem::path(dir) / name).string();
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) throw InputError(path + ": cannot write: " + std::strerror(errno));
+  const bool ok = std::fputs(text.c_str(), f) >= 0;
+  if (std::fclose(f) != 0 || !ok) {
+    std::remove(tmp.c_str());
+    throw InputError(path + ": write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw InputError(path + ": cannot rename into place: " + ec.message());
+}
+
+}  // namespace
+
+RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceResult>* out) {
+  const auto t_start = Clock::now();
+  RunReport rep;
+  rep.config_file = cfg.file;
+  rep.backend = Kokkos::DefaultExecutionSpace::name();
+  rep.threads = Kokkos::DefaultExecutionSpace().concurrency();
+  rep.passes = cfg.inference.passes;
+  rep.flops_per_visit = bench::flops_per_active_visit(cfg.model.psf_components);
+
+  // Outputs: refuse to clobber before doing any work.
+  const std::string fits_path = join_path(cfg.output.directory, cfg.output.catalog_fits);
+  const std::string hdf5_path = join_path(cfg.output.directory, cfg.output.catalog_hdf5);
+  const std::string report_path = join_path(cfg.output.directory, cfg.output.report);
+  if (!cfg.output.overwrite)
+    for (const auto& p : {fits_path, hdf5_path, report_path})
+      if (std::filesystem::exists(p))
+        throw ConfigError(cfg.file + ": output.overwrite is false and " + p + " exists");
+
+  // ---------------------------------------------------------------- inputs
+  auto t = Clock::now();
+  const auto images = load_images(cfg);
+  rep.images = static_cast<int>(images.size());
+  rep.timings.image_loading = seconds_since(t);
+
+  t = Clock::now();
+  const survey::Catalog catalog = cfg.catalog.format == "photoobj"
+                                      ? io::read_photoobj(cfg.catalog.path)
+                                      : io::read_catalog_entries(cfg.catalog.path);
+  io::validate_catalog_against_images(catalog, images, cfg.catalog.path);
+  const int S = static_cast<int>(catalog.size());
+  rep.catalog_sources = S;
+
+  // Sky box: configured, or the catalog's bounding box (slightly enlarged so every source is
+  // strictly inside).
+  SkyBox sky;
+  if (cfg.region) {
+    sky = {cfg.region->ra_min, cfg.region->ra_max, cfg.region->dec_min, cfg.region->dec_max};
+  } else {
+    sky = {1e300, -1e300, 1e300, -1e300};
+    for (const auto& e : catalog) {
+      sky.ra_min = std::min(sky.ra_min, e.ra);
+      sky.ra_max = std::max(sky.ra_max, e.ra);
+      sky.dec_min = std::min(sky.dec_min, e.dec);
+      sky.dec_max = std::max(sky.dec_max, e.dec);
+    }
+    const double pad = 1e-6;
+    sky = {sky.ra_min - pad, sky.ra_max + pad, sky.dec_min - pad, sky.dec_max + pad};
+  }
+  std::vector<SkyPoint> positions(S);
+  std::vector<char> is_target(S, 0);
+  for (int s = 0; s < S; ++s) {
+    positions[s] = {catalog[s].ra, catalog[s].dec};
+    is_target[s] = strictly_inside(sky, positions[s]);
+    rep.targets += is_target[s];
+  }
+  rep.fixed_neighbors = S - rep.targets;
+  if (rep.targets == 0)
+    throw InputError(cfg.catalog.path + ": no catalog source lies inside the configured region");
+
+  const model::SurveyPatches patches = model::build_patches(catalog, images);
+  std::vector<double> work(S, 0.0);
+  for (int s = 0; s < S; ++s)
+    for (const auto& p : patches.by_source[s]) work[s] += static_cast<double>(p.active_count());
+
+  std::vector<model::SourceParams> params(S);
+  std::vector<SourceBounds> boxes(S);
+  for (int s = 0; s < S; ++s) {
+    params[s] = is_target[s] ? model::generic_init_params(catalog[s])
+                             : model::catalog_init_params(catalog[s]);
+    boxes[s] = model::target_bounds(catalog[s].ra, catalog[s].dec);
+  }
+
+  // Regions: stage 1, and a second partition offset from it (only useful with > 1 region).
+  const auto& cd = images[0].wcs.cd();
+  const double deg_per_px = std::sqrt(std::fabs(cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0]));
+  double max_radius = 0;
+  for (double r : patches.max_radius) max_radius = std::max(max_radius, r);
+  RegionOptions ro;
+  ro.target_work = static_cast<double>(cfg.inference.region_target_pixels);
+  ro.stage2_clearance_deg = 2.0 * 2.0 * max_radius * deg_per_px;
+  const TwoStageRegions stages = partition_two_stages(sky, positions, work, ro);
+  std::vector<const std::vector<Region>*> stage_list{&stages.stage1};
+  if (cfg.inference.stages >= 2 && stages.stage1.size() > 1) stage_list.push_back(&stages.stage2);
+  rep.stages = static_cast<int>(stage_list.size());
+  for (const auto* st : stage_list) rep.regions += static_cast<int>(st->size());
+  rep.timings.setup = seconds_since(t);
+
+  // ---------------------------------------------------------------- inference
+  model::FitOptions fit_options;
+  auto& tr = fit_options.trust_region;
+  tr.max_iterations = cfg.optimizer.max_iterations;
+  tr.x_tol = cfg.optimizer.x_tol;
+  tr.f_tol = cfg.optimizer.f_tol;
+  tr.g_tol = cfg.optimizer.g_tol;
+  tr.initial_radius = cfg.optimizer.initial_radius;
+  tr.max_radius = cfg.optimizer.max_radius;
+
+  std::vector<model::SourceFit> last_fit(S);
+  std::vector<char> fitted(S, 0);
+  const auto t_inference = Clock::now();
+  auto last_progress = Clock::now(), last_checkpoint = Clock::now();
+  long fits_total_planned = 0;
+  for (const auto* st : stage_list)
+    for (const auto& region : *st) fits_total_planned += static_cast<long>(region.targets.size()) * rep.passes;
+
+  auto results_so_far = [&]() {
+    std::vector<survey::SourceResult> res;
+    for (int s = 0; s < S; ++s) {
+      if (!is_target[s]) continue;
+      survey::SourceResult r;
+      r.objid = catalog[s].objid;
+      r.ra_init = catalog[s].ra;
+      r.dec_init = catalog[s].dec;
+      r.params = params[s];
+      if (fitted[s]) {
+        const auto& f = last_fit[s].result;
+        r.status_code = f.status;
+        r.iterations = f.iterations;
+        r.failure_flags = static_cast<int>(f.failure_flags);
+        r.elbo = -f.f_final;
+        r.elbo_gain = f.f_initial - f.f_final;
+        r.grad_norm = f.gradient_norm_inf;
+      }
+      res.push_back(r);
+    }
+    return res;
+  };
+
+  int stage_index = 0;
+  for (const auto* st : stage_list) {
+    ++stage_index;
+    int region_index = 0;
+    for (const auto& region : *st) {
+      ++region_index;
+      const int n = static_cast<int>(region.targets.size());
+      if (n == 0) continue;
+      std::map<int, int> local;  // catalog index -> local index
+      for (int i = 0; i < n; ++i) local[region.targets[i]] = i;
+      ConflictGraph graph(n);
+      std::vector<double> costs(n);
+      for (int i = 0; i < n; ++i) {
+        const int s = region.targets[i];
+        costs[i] = std::max(1.0, work[s]);
+        for (int nb : patches.neighbors[s]) {
+          const auto it = local.find(nb);
+          if (it != local.end()) graph[i].push_back(it->second);
+        }
+      }
+      CycladesOptions co;
+      co.n_threads = kNominalPlanThreads;
+      co.seed = static_cast<std::uint64_t>(cfg.inference.seed);
+      co.target_costs = costs;
+      const CycladesPlan plan = plan_cyclades(graph, co);
+      if (std::getenv("CELESTE_DEBUG_PLAN")) {
+        long rounds = 0, members = 0;
+        for (int b = 0; b < static_cast<int>(plan.batches.size()); ++b)
+          for (const auto& rd : batch_rounds(plan.batches[b], component_orders(plan.batches[b], co.seed, 0, b))) {
+            ++rounds;
+            members += static_cast<long>(rd.size());
+          }
+        std::fprintf(stderr, "plan: %d targets, batch size %d, %zu batches, %ld rounds (mean size %.1f)\n", n,
+                     plan.batch_size, plan.batches.size(), rounds, double(members) / rounds);
+      }
+      for (int pass = 0; pass < rep.passes; ++pass) {
+        for (int b = 0; b < static_cast<int>(plan.batches.size()); ++b) {
+          const auto orders = component_orders(plan.batches[b], co.seed, pass, b);
+          for (const auto& round : batch_rounds(plan.batches[b], orders)) {
+            std::vector<int> targets;
+            std::vector<SourceBounds> round_boxes;
+            for (int i : round) {
+              targets.push_back(region.targets[i]);
+              round_boxes.push_back(boxes[region.targets[i]]);
+            }
+            const auto tr0 = Clock::now();
+            const auto fits = model::fit_targets(images, patches, params, targets, round_boxes,
+                                                 fit_options);
+            const double wall = seconds_since(tr0);
+            const int size = static_cast<int>(targets.size());
+            if (size < rep.threads) rep.timings.load_imbalance += wall * (rep.threads - size) / rep.threads;
+            for (int k = 0; k < size; ++k) {
+              const int s = targets[k];
+              params[s] = fits[k].params;
+              last_fit[s] = fits[k];
+              fitted[s] = 1;
+              ++rep.fits;
+              rep.newton_iterations += fits[k].result.iterations;
+              rep.elbo_evaluations += fits[k].result.evaluations;
+              rep.active_pixel_visits += fits[k].result.evaluations * fits[k].active_visits;
+              rep.inactive_pixel_visits += fits[k].neighbor_visits;
+            }
+            if (seconds_since(last_progress) > 10.0) {
+              std::fprintf(stderr,
+                           "celeste run: stage %d/%d region %d/%zu pass %d/%d: %ld/%ld fits, "
+                           "%.0f s\n",
+                           stage_index, rep.stages, region_index, st->size(), pass + 1,
+                           rep.passes, rep.fits, fits_total_planned, seconds_since(t_start));
+              last_progress = Clock::now();
+            }
+          }
+        }
+      }
+      if (seconds_since(last_checkpoint) > cfg.output.checkpoint_seconds) {
+        std::filesystem::create_directories(cfg.output.directory);
+        io::write_catalog_outputs(results_so_far(), join_path(cfg.output.directory, "checkpoint.fits"), "");
+        last_checkpoint = Clock::now();
+      }
+    }
+  }
+  rep.timings.task_processing = seconds_since(t_inference);
+
+  // ---------------------------------------------------------------- outputs
+  t = Clock::now();
+  auto results = results_so_far();
+  {
+    int k = 0;
+    for (int s = 0; s < S; ++s)
+      if (is_target[s]) results[k++].bad_sky = bad_sky(catalog[s], images);
+  }
+  std::map<std::string, int> flag_counts;
+  const std::pair<unsigned, const char*> flag_names[] = {
+      {optimizer::failure_flag::nonfinite_objective, "nonfinite_objective"},
+      {optimizer::failure_flag::nonfinite_trial, "nonfinite_trial"},
+      {optimizer::failure_flag::no_active_pixels, "no_active_pixels"},
+      {optimizer::failure_flag::eigensolver_failed, "eigensolver_failed"},
+      {optimizer::failure_flag::radius_collapsed, "radius_collapsed"},
+      {optimizer::failure_flag::at_bound, "at_bound"},
+      {optimizer::failure_flag::max_iterations, "max_iterations"},
+      {optimizer::failure_flag::nonfinite_hessian, "nonfinite_hessian"}};
+  for (const auto& fl : flag_names) flag_counts[fl.second] = 0;
+  for (const auto& r : results) {
+    switch (r.status_code) {
+      case survey::kStatusConverged: ++rep.converged; break;
+      case survey::kStatusMaxIterations: ++rep.max_iterations; break;
+      case survey::kStatusFailed: ++rep.failed; break;
+      default: ++rep.not_fitted; break;
+    }
+    for (const auto& fl : flag_names)
+      if (static_cast<unsigned>(r.failure_flags) & fl.first) ++flag_counts[fl.second];
+  }
+  for (const auto& fl : flag_names) rep.failure_flag_counts.push_back({fl.second, flag_counts[fl.second]});
+
+  rep.elbo_flops = static_cast<double>(rep.active_pixel_visits) * rep.flops_per_visit;
+  rep.optimizer_flops = static_cast<double>(rep.newton_iterations) * kOptimizerFlopsPerIteration;
+  rep.total_flops = rep.elbo_flops + rep.optimizer_flops;
+  rep.gflops = rep.timings.task_processing > 0 ? rep.total_flops / rep.timings.task_processing * 1e-9 : 0;
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.output.directory, ec);
+  if (ec) throw InputError(cfg.output.directory + ": cannot create output directory: " + ec.message());
+  io::write_catalog_outputs(results, fits_path, hdf5_path);
+  std::filesystem::remove(join_path(cfg.output.directory, "checkpoint.fits"), ec);
+  rep.outputs = {fits_path, hdf5_path, report_path};
+  rep.timings.output = seconds_since(t);
+  rep.timings.total = seconds_since(t_start);
+  rep.sources_per_s = rep.targets / rep.timings.total;
+  rep.timings.other = rep.timings.total - rep.timings.image_loading - rep.timings.setup -
+                      rep.timings.task_processing - rep.timings.output;
+  write_text_atomically(report_path, report_json(rep));
+  if (out) *out = std::move(results);
+  return rep;
+}
+
+}  // namespace celeste::inference

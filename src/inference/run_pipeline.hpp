@@ -1,0 +1,62 @@
+#pragma once
+// The main job (`celeste run`): images + initial catalog → fitted catalog + run report.
+//
+//   load images and catalog → sources of the sky box (targets) and fixed neighbours around it
+//   → patches → stage 1 (and 2: a second, offset partition) of regions → per region: Cyclades
+//   plan over the conflict graph, `passes` passes; each batch is executed in rounds of pairwise
+//   non-neighbouring sources fitted in parallel (one Kokkos team each) → catalog + report.
+// Results do not depend on the number of threads (bitwise): every source's fit runs on one
+// team of size 1 in a fixed order, and the plan uses a nominal thread count from the config.
+#include <string>
+#include <vector>
+
+#include "config/options.hpp"
+#include "survey/source_result.hpp"
+
+namespace celeste::inference {
+
+struct RunTimings {
+  double total = 0;
+  double image_loading = 0;
+  double setup = 0;            // catalog, patches, regions, plans
+  double task_processing = 0;  // building ELBO tasks and fitting
+  double load_imbalance = 0;   // thread-seconds idle in rounds smaller than the thread count / threads
+  double output = 0;
+  double other = 0;
+};
+
+struct RunReport {
+  std::string config_file;
+  std::string backend;
+  int threads = 0;
+  int images = 0;
+  int catalog_sources = 0;
+  int targets = 0;
+  int fixed_neighbors = 0;
+  int stages = 0;
+  int regions = 0;
+  int passes = 0;
+  long fits = 0;                   // per-source optimizations run
+  long newton_iterations = 0;
+  long elbo_evaluations = 0;
+  long active_pixel_visits = 0;    // Σ over ELBO evaluations of visited pixels
+  long inactive_pixel_visits = 0;  // neighbour contributions folded into task backgrounds
+  long flops_per_visit = 0;
+  double elbo_flops = 0;           // active_pixel_visits × flops_per_visit
+  double optimizer_flops = 0;      // estimated subproblem work (docs/flops.md)
+  double total_flops = 0;
+  double gflops = 0;               // total_flops / task_processing time
+  double sources_per_s = 0;        // targets / total time
+  int converged = 0, max_iterations = 0, failed = 0, not_fitted = 0;
+  std::vector<std::pair<std::string, int>> failure_flag_counts;
+  RunTimings timings;
+  std::vector<std::string> outputs;
+};
+
+// Runs the whole job; throws InputError / ConfigError on bad inputs (nothing written then).
+RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceResult>* results = nullptr);
+
+std::string report_json(const RunReport& r);
+std::string report_summary(const RunReport& r);
+
+}  // namespace celeste::inference

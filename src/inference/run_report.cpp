@@ -1,0 +1,111 @@
+// The run report: JSON (machine-readable, keys documented in docs/run.md) and a human summary.
+#include <cstdio>
+#include <sstream>
+
+#include "inference/run_pipeline.hpp"
+
+namespace celeste::inference {
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string report_json(const RunReport& r) {
+  std::ostringstream o;
+  const auto& t = r.timings;
+  o << "{\n"
+    << "  \"config\": " << quoted(r.config_file) << ",\n"
+    << "  \"backend\": " << quoted(r.backend) << ",\n"
+    << "  \"threads\": " << r.threads << ",\n"
+    << "  \"images\": " << r.images << ",\n"
+    << "  \"catalog_sources\": " << r.catalog_sources << ",\n"
+    << "  \"sources\": " << r.targets << ",\n"
+    << "  \"fixed_neighbors\": " << r.fixed_neighbors << ",\n"
+    << "  \"stages\": " << r.stages << ",\n"
+    << "  \"regions\": " << r.regions << ",\n"
+    << "  \"passes\": " << r.passes << ",\n"
+    << "  \"fits\": " << r.fits << ",\n"
+    << "  \"newton_iterations\": " << r.newton_iterations << ",\n"
+    << "  \"elbo_evaluations\": " << r.elbo_evaluations << ",\n"
+    << "  \"active_pixel_visits\": " << r.active_pixel_visits << ",\n"
+    << "  \"inactive_pixel_visits\": " << r.inactive_pixel_visits << ",\n"
+    << "  \"flops_per_visit\": " << r.flops_per_visit << ",\n"
+    << "  \"elbo_flops\": " << num(r.elbo_flops) << ",\n"
+    << "  \"optimizer_flops\": " << num(r.optimizer_flops) << ",\n"
+    << "  \"flops\": " << num(r.total_flops) << ",\n"
+    << "  \"gflops\": " << num(r.gflops) << ",\n"
+    << "  \"sources_per_s\": " << num(r.sources_per_s) << ",\n"
+    << "  \"timings\": {\"total_s\": " << num(t.total) << ", \"image_loading_s\": "
+    << num(t.image_loading) << ", \"setup_s\": " << num(t.setup)
+    << ", \"task_processing_s\": " << num(t.task_processing)
+    << ", \"load_imbalance_s\": " << num(t.load_imbalance) << ", \"output_s\": " << num(t.output)
+    << ", \"other_s\": " << num(t.other) << "},\n"
+    << "  \"optimizer\": {\"converged\": " << r.converged
+    << ", \"max_iterations\": " << r.max_iterations << ", \"failed\": " << r.failed
+    << ", \"not_fitted\": " << r.not_fitted << ", \"mean_iterations\": "
+    << num(r.fits ? static_cast<double>(r.newton_iterations) / r.fits : 0.0)
+    << ", \"failure_flags\": {";
+  for (std::size_t i = 0; i < r.failure_flag_counts.size(); ++i)
+    o << (i ? ", " : "") << quoted(r.failure_flag_counts[i].first) << ": "
+      << r.failure_flag_counts[i].second;
+  o << "}},\n  \"outputs\": [";
+  for (std::size_t i = 0; i < r.outputs.size(); ++i) o << (i ? ", " : "") << quoted(r.outputs[i]);
+  o << "]\n}\n";
+  return o.str();
+}
+
+std::string report_summary(const RunReport& r) {
+  std::ostringstream o;
+  const auto& t = r.timings;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "Celeste-K run: %d sources fitted (%d fixed neighbours) in %d images, %d "
+                "stage(s), %d region(s), %d passes\n",
+                r.targets, r.fixed_neighbors, r.images, r.stages, r.regions, r.passes);
+  o << buf;
+  std::snprintf(buf, sizeof buf,
+                "  %ld fits, %ld Newton iterations (%.1f per fit), %ld ELBO evaluations\n",
+                r.fits, r.newton_iterations,
+                r.fits ? static_cast<double>(r.newton_iterations) / r.fits : 0.0,
+                r.elbo_evaluations);
+  o << buf;
+  std::snprintf(buf, sizeof buf,
+                "  %ld active pixel visits x %ld FLOPs + optimizer %.3g FLOPs = %.3g FLOPs: "
+                "%.2f GFLOP/s on %d thread(s) (%s)\n",
+                r.active_pixel_visits, r.flops_per_visit, r.optimizer_flops, r.total_flops,
+                r.gflops, r.threads, r.backend.c_str());
+  o << buf;
+  std::snprintf(buf, sizeof buf,
+                "  time %.2f s: loading %.2f, setup %.2f, task processing %.2f (load imbalance "
+                "%.2f), output %.2f, other %.2f; %.2f sources/s\n",
+                t.total, t.image_loading, t.setup, t.task_processing, t.load_imbalance, t.output,
+                t.other, r.sources_per_s);
+  o << buf;
+  std::snprintf(buf, sizeof buf,
+                "  optimizer: %d converged, %d at iteration limit, %d failed, %d not fitted\n",
+                r.converged, r.max_iterations, r.failed, r.not_fitted);
+  o << buf;
+  for (const auto& [name, count] : r.failure_flag_counts)
+    if (count > 0) {
+      std::snprintf(buf, sizeof buf, "    flag %-20s %d sources\n", name.c_str(), count);
+      o << buf;
+    }
+  for (const auto& p : r.outputs) o << "  wrote " << p << "\n";
+  return o.str();
+}
+
+}  // namespace celeste::inference
