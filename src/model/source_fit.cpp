@@ -2,6 +2,9 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 #include "celeste/model/color_prior.hpp"
 #include "celeste/model/fit_sources.hpp"
 #include "celeste/model_constants.hpp"
@@ -33,6 +36,14 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
   f.results = Kokkos::View<optimizer::OptimizerResult*, Mem>("Celeste::Fit::results", T);
   f.prior = make_color_prior();
   f.options = options.trust_region;
+  if (options.linear_response) {
+    f.lr_sd = decltype(f.lr_sd)("Celeste::Fit::lr_sd", T, kNumParams);
+    f.lr_cov = decltype(f.lr_cov)("Celeste::Fit::lr_cov", T, kNumMeanParams, kNumMeanParams);
+    f.lr_flags = decltype(f.lr_flags)("Celeste::Fit::lr_flags", T);
+  }
+  if (options.record_trace)
+    f.trace = decltype(f.trace)("Celeste::Fit::trace", T,
+                                std::max(0, options.trust_region.max_iterations), 3);
   auto bounds_h = Kokkos::create_mirror_view(f.bounds);
   auto y_h = Kokkos::create_mirror_view(f.y);
   for (int t = 0; t < T; ++t) {
@@ -54,6 +65,27 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
     out[t].result = results_h(t);
     out[t].active_visits = host.active_visits[t];
     out[t].neighbor_visits = host.neighbor_visits[t];
+    out[t].lr_sd.fill(std::nan(""));
+  }
+  if (options.linear_response) {
+    auto sd_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.lr_sd);
+    auto cov_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.lr_cov);
+    auto flags_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.lr_flags);
+    for (int t = 0; t < T; ++t) {
+      for (int p = 0; p < kNumParams; ++p) out[t].lr_sd[p] = sd_h(t, p);
+      for (int i = 0; i < kNumMeanParams; ++i)
+        for (int j = 0; j < kNumMeanParams; ++j)
+          out[t].lr_cov[i * kNumMeanParams + j] = cov_h(t, i, j);
+      out[t].lr_flags = flags_h(t);
+    }
+  }
+  if (options.record_trace) {
+    auto trace_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.trace);
+    for (int t = 0; t < T; ++t) {
+      const int n = std::min<int>(out[t].result.iterations, static_cast<int>(trace_h.extent(1)));
+      for (int i = 0; i < n; ++i)
+        out[t].trace.push_back({trace_h(t, i, 0), trace_h(t, i, 1), trace_h(t, i, 2) != 0.0});
+    }
   }
   return out;
 }

@@ -3,7 +3,10 @@
 // with neighbours deliberately held at their current values), build their ELBO tasks, run the
 // batched Newton trust-region kernel (kernels/celeste/model/fit_sources.hpp) and return the new
 // parameters with per-source optimizer statistics.
+#include <array>
 #include <vector>
+
+#include "celeste/model/linear_response.hpp"
 
 #include "celeste/optimizer/newton_trust_region.hpp"
 #include "celeste/optimizer/status.hpp"
@@ -16,6 +19,18 @@ namespace celeste::model {
 struct FitOptions {
   optimizer::NewtonTrustRegionOptions trust_region;
   int team_size = 1;  // threads per source (1: sources in parallel, deterministic)
+  // Linear-response uncertainties at the optimum (kernels/celeste/model/linear_response.hpp):
+  // costs one extra ELBO evaluation only when the last evaluation was not the accepted point.
+  bool linear_response = true;
+  // Record every optimizer iteration in SourceFit::trace (test hook).
+  bool record_trace = false;
+};
+
+// One optimizer iteration (objective = −ELBO).
+struct FitIteration {
+  double f_before = 0;  // at the accepted point the step started from
+  double f_trial = 0;   // at the trial point (may be NaN)
+  bool accepted = false;
 };
 
 struct SourceFit {
@@ -23,6 +38,15 @@ struct SourceFit {
   optimizer::OptimizerResult result;  // status, iterations, flags, f_initial/f_final = −ELBO
   long active_visits = 0;             // pixel visits per ELBO evaluation
   long neighbor_visits = 0;           // neighbour contributions computed for the background
+  // Linear-response posterior sds at the optimum, by canonical index: set for the 16 mean
+  // parameters (position in degrees, θ ρ φ σ, γ_i, β_{i,j}); NaN elsewhere and where
+  // conditioned on (see lr_flags and model::lr_flag). All NaN when options.linear_response is
+  // false. For the catalog: log_flux_r_stderr = lr_sd[gamma(t)], color stderr = lr_sd[beta(t,j)].
+  std::array<double, kNumParams> lr_sd{};
+  // Their covariance, 16 × 16 row-major in model::mean_param order.
+  std::array<double, kNumMeanParams * kNumMeanParams> lr_cov{};
+  unsigned lr_flags = 0;                 // model::lr_flag bits
+  std::vector<FitIteration> trace;       // options.record_trace only
 };
 
 // The fixed box of a target source from its initial position (model.md §3.3).

@@ -9,6 +9,7 @@
 #include <Kokkos_Core.hpp>
 
 #include "celeste/model/elbo_kernel.hpp"
+#include "celeste/model/linear_response.hpp"
 #include "celeste/optimizer/newton_trust_region.hpp"
 #include "celeste/optimizer/status.hpp"
 #include "celeste/transforms.hpp"
@@ -78,7 +79,23 @@ struct ElboObjective {
   }
 };
 
-// Outputs per task: the final canonical parameters, the optimizer result and the ELBO.
+// Optional per-iteration trace (test hook): trace(task, iteration − 1, ·) = (objective at the
+// accepted point the step started from, objective at the trial point, 1 if accepted else 0).
+template <class TraceView>
+struct FitTraceObserver {
+  TraceView trace;
+  int task;
+  KOKKOS_INLINE_FUNCTION void operator()(const optimizer::TrustRegionIteration& r) const {
+    const int i = r.iteration - 1;
+    if (i < 0 || std::size_t(task) >= trace.extent(0) || std::size_t(i) >= trace.extent(1)) return;
+    trace(task, i, 0) = r.f_before;
+    trace(task, i, 1) = r.f_trial;
+    trace(task, i, 2) = r.accepted ? 1.0 : 0.0;
+  }
+};
+
+// Outputs per task: the final canonical parameters, the optimizer result and the ELBO; when
+// lr_sd is allocated, the linear-response uncertainties at the optimum (linear_response.hpp).
 template <class ExecSpace>
 struct FitSources {
   using memory_space = typename ExecSpace::memory_space;
@@ -91,12 +108,23 @@ struct FitSources {
   Kokkos::View<optimizer::OptimizerResult*, memory_space> results;
   ColorPrior prior;
   optimizer::NewtonTrustRegionOptions options;
+  // Optional outputs (left empty: not computed).
+  Kokkos::View<double**, Kokkos::LayoutRight, memory_space> lr_sd;    // tasks × 44
+  Kokkos::View<double***, Kokkos::LayoutRight, memory_space> lr_cov;  // tasks × 16 × 16
+  Kokkos::View<unsigned*, memory_space> lr_flags;                     // tasks
+  Kokkos::View<double***, Kokkos::LayoutRight, memory_space> trace;   // tasks × iterations × 3
 
   static std::size_t level1_bytes(int team_size) {
     using scratch = typename ExecSpace::scratch_memory_space;
     return ElboScratch::level1_bytes(team_size) + FitScratch::doubles() * sizeof(double) + 64 +
            optimizer::newton_trust_region_scratch_bytes<scratch>(kNumFreeParams) + 64;
   }
+
+  template <class YTask>
+  KOKKOS_INLINE_FUNCTION void linear_response_at_optimum(const member_type& team, int task,
+                                                         const SourceBounds& b,
+                                                         const YTask& y_task, const FitScratch& fs,
+                                                         const ElboScratch& es) const;
 
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
     const int task = team.league_rank();
@@ -112,8 +140,11 @@ struct FitSources {
       result.status = optimizer::failed;
       result.failure_flags = optimizer::failure_flag::no_active_pixels;
     } else {
-      result = optimizer::team_minimize(team, objective, y_task, kNumFreeParams, options, ws);
+      const FitTraceObserver<decltype(trace)> observer{trace, task};
+      result =
+          optimizer::team_minimize(team, objective, y_task, kNumFreeParams, options, ws, observer);
     }
+    if (lr_sd.extent(0) > std::size_t(task)) linear_response_at_optimum(team, task, b, y_task, fs, es);
     Kokkos::single(Kokkos::PerTeam(team), [&]() {
       double yy[kNumFreeParams];
       for (int i = 0; i < kNumFreeParams; ++i) yy[i] = y_task(i);
@@ -127,6 +158,49 @@ struct FitSources {
     });
   }
 };
+
+template <class ExecSpace>
+template <class YTask>
+KOKKOS_INLINE_FUNCTION void FitSources<ExecSpace>::linear_response_at_optimum(
+    const member_type& team, int task, const SourceBounds& b, const YTask& y_task,
+    const FitScratch& fs, const ElboScratch& es) const {
+  const bool has_pixels = in.task_patch_begin(task + 1) != in.task_patch_begin(task);
+  // The canonical ELBO Hessian at the returned point: the objective's last evaluation when
+  // that was the accepted point (always after convergence), else one more evaluation.
+  int reevaluate = 0;
+  Kokkos::single(
+      Kokkos::PerTeam(team),
+      [&](int& out) {
+        double yy[kNumFreeParams], th[kNumParams];
+        for (int i = 0; i < kNumFreeParams; ++i) yy[i] = y_task(i);
+        to_canonical(yy, b, th);
+        out = 0;
+        for (int p = 0; p < kNumParams; ++p) out |= th[p] != fs.theta[p] ? 1 : 0;
+        if (out)
+          for (int p = 0; p < kNumParams; ++p) fs.theta[p] = th[p];
+      },
+      reevaluate);
+  team.team_barrier();
+  if (reevaluate && has_pixels) {
+    team_evaluate_elbo(team, in, task, fs.theta, prior, es, fs.value, fs.grad, fs.hess);
+  }
+  Kokkos::single(Kokkos::PerTeam(team), [&]() {
+    LinearResponse lr;
+    if (has_pixels) {
+      lr = linear_response(fs.theta, b, fs.hess);
+    } else {
+      // No pixels: no Hessian; linear_response reports the mean-field sds on a NaN Hessian.
+      for (int i = 0; i < kNumParams * kNumParams; ++i) fs.hess[i] = ::nan("");
+      lr = linear_response(fs.theta, b, fs.hess);
+    }
+    for (int p = 0; p < kNumParams; ++p) lr_sd(task, p) = lr.sd[p];
+    if (lr_cov.extent(0) > std::size_t(task))
+      for (int i = 0; i < kNumMeanParams; ++i)
+        for (int j = 0; j < kNumMeanParams; ++j) lr_cov(task, i, j) = lr.cov[i * kNumMeanParams + j];
+    if (lr_flags.extent(0) > std::size_t(task)) lr_flags(task) = lr.flags;
+  });
+  team.team_barrier();
+}
 
 template <class ExecSpace>
 void fit_sources(const ExecSpace& exec, const FitSources<ExecSpace>& functor, int team_size = 1) {
