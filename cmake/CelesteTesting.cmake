@@ -9,7 +9,7 @@
 # With MPI_RANKS: run under mpiexec at each rank count: <name>.np<n> (label `mpi` added).
 # Every test gets OMP_PROC_BIND=false (tests share 2 cores) and CELESTE_SOURCE_DIR.
 function(celeste_add_test)
-  cmake_parse_arguments(T "BACKENDS" "NAME;TIMEOUT" "SOURCES;LABELS;MPI_RANKS;LIBS" ${ARGN})
+  cmake_parse_arguments(T "BACKENDS" "NAME;TIMEOUT" "SOURCES;LABELS;MPI_RANKS;LIBS;ARGS" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
@@ -59,7 +59,7 @@ function(celeste_add_test)
         ENVIRONMENT "OMP_PROC_BIND=false;OMP_NUM_THREADS=1")
     endforeach()
   else()
-    add_test(NAME ${T_NAME} COMMAND ${exe})
+    add_test(NAME ${T_NAME} COMMAND ${exe} ${T_ARGS})
     set_tests_properties(${T_NAME} PROPERTIES
       LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT} ENVIRONMENT "${env}")
   endif()

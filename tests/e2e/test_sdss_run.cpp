@@ -12,9 +12,15 @@
 #include "io/photoobj.hpp"
 
 namespace celeste::testing {
-namespace {
 
-TEST(SdssRun, Field94_1_12SubBox) {
+void run_field(double ra_from, double ra_to, const std::string& name);
+
+TEST(SdssRun, Field94_1_12SubBox) { run_field(0.3, 0.7, "e2e_sdss"); }
+
+// The whole field (ctest label `long`, outside CI).
+TEST(SdssRun, Field94_1_12Full) { run_field(-0.01, 1.01, "e2e_sdss_full"); }
+
+void run_field(double ra_from, double ra_to, const std::string& name) {
   CELESTE_REQUIRE_SHARED_DATA("sdss/stripe82-94-1-12");
   const std::string data = shared_data_path("sdss/stripe82-94-1-12");
   const std::string photoobj = data + "/photoObj-000094-1-0012.fits";
@@ -28,10 +34,10 @@ TEST(SdssRun, Field94_1_12SubBox) {
     dec_hi = std::max(dec_hi, e.dec);
   }
   const double ra_span = ra_hi - ra_lo;
-  const std::string dir = scratch_dir("e2e_sdss");
+  const std::string dir = scratch_dir(name);
   char region[256];
   std::snprintf(region, sizeof region, "region:\n  ra: [%.10f, %.10f]\n  dec: [%.10f, %.10f]\n",
-                ra_lo + 0.3 * ra_span, ra_lo + 0.7 * ra_span, dec_lo - 1e-3, dec_hi + 1e-3);
+                ra_lo + ra_from * ra_span, ra_lo + ra_to * ra_span, dec_lo - 1e-3, dec_hi + 1e-3);
   write_text(dir + "/run.yaml",
              "images:\n  - format: sdss\n    directory: " + data +
                  "\n    run: 94\n    camcol: 1\n    field: 12\n"
@@ -75,5 +81,4 @@ TEST(SdssRun, Field94_1_12SubBox) {
   EXPECT_GE(bright_close, 0.9 * bright);
 }
 
-}  // namespace
 }  // namespace celeste::testing
