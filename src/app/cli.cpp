@@ -43,10 +43,11 @@ const std::vector<Command>& commands() {
        "Matches sources by position and reports the Celeste papers' accuracy metrics and the\n"
        "calibration of the posterior uncertainties.\n",
        cmd_score},
-      {"bench", "benchmarks: ELBO kernel throughput, machine peak FLOP rate",
-       "usage: celeste bench elbo|peak [--json] [--threads N] [--sources N] [--seconds S]\n"
+      {"bench", "benchmarks: ELBO kernel and per-source fit throughput, machine peak FLOP rate",
+       "usage: celeste bench elbo|fit|peak [--json] [--threads N] [--sources N] [--seconds S]\n"
        "\n"
        "  elbo   value+gradient+Hessian throughput on a realistic synthetic batch\n"
+       "  fit    per-source Newton trust-region fits: sources/s per core on the same field\n"
        "  peak   this machine's double-precision peak FLOP rate (microbenchmark)\n",
        cmd_bench},
   };

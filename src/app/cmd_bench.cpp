@@ -1,4 +1,5 @@
-// `celeste bench elbo|peak`: ELBO kernel throughput and this machine's peak FLOP rate.
+// `celeste bench elbo|fit|peak`: ELBO kernel throughput, per-source fit throughput and this
+// machine's peak FLOP rate.
 #include <cstdio>
 #include <string>
 
@@ -11,8 +12,8 @@
 namespace celeste::app {
 
 int cmd_bench(CommandArgs& a) {
-  if (a.args.empty() || (a.args[0] != "elbo" && a.args[0] != "peak"))
-    throw ConfigError("bench: expected 'elbo' or 'peak' (see celeste bench --help)");
+  if (a.args.empty() || (a.args[0] != "elbo" && a.args[0] != "peak" && a.args[0] != "fit"))
+    throw ConfigError("bench: expected 'elbo', 'fit' or 'peak' (see celeste bench --help)");
   const std::string what = a.args[0];
   bool json = false;
   int threads = 0, sources = 500;
@@ -31,6 +32,31 @@ int cmd_bench(CommandArgs& a) {
       throw ConfigError("bench: unknown option '" + a.args[i] + "'");
   }
   runtime::Runtime rt(a.argc, a.argv, {threads, true});
+  if (what == "fit") {
+    const auto r = bench::bench_fit(sources, seconds);
+    if (json) {
+      std::printf(
+          "{\"benchmark\": \"fit\", \"backend\": \"%s\", \"threads\": %d, \"sources\": %d, "
+          "\"images\": %d, \"repetitions\": %d, \"seconds\": %.4f, \"setup_seconds\": %.4f, "
+          "\"sources_per_s_per_core\": %.3f, \"mean_newton_iterations\": %.3f, "
+          "\"elbo_evaluations\": %ld, \"pixel_visits_per_s\": %.1f, \"converged\": %d}\n",
+          r.backend.c_str(), r.threads, r.sources, r.images, r.repetitions, r.seconds,
+          r.setup_seconds, r.sources_per_s_per_core, r.mean_newton_iterations,
+          r.elbo_evaluations, r.pixel_visits_per_s, r.converged);
+    } else {
+      std::printf("per-source fit (Newton trust region, from the generic initialization), %d "
+                  "sources, %d images, %s, %d thread(s)\n",
+                  r.sources, r.images, r.backend.c_str(), r.threads);
+      std::printf("  %d repetition(s) in %.2f s (host task assembly %.2f s): %.2f sources/s per "
+                  "thread\n",
+                  r.repetitions, r.seconds, r.setup_seconds, r.sources_per_s_per_core);
+      std::printf("  %.1f Newton iterations per source, %ld ELBO evaluations per repetition, "
+                  "%.3e pixel visits/s, %d/%d converged\n",
+                  r.mean_newton_iterations, r.elbo_evaluations, r.pixel_visits_per_s,
+                  r.converged, r.sources);
+    }
+    return kExitOk;
+  }
   const auto peak = bench::measure_peak(what == "peak" ? seconds : 1.0);
   if (what == "peak") {
     if (json)

@@ -11,6 +11,7 @@
 #include "model/generator.hpp"
 #include "model/init_params.hpp"
 #include "model/patches.hpp"
+#include "model/source_fit.hpp"
 
 namespace celeste::bench {
 namespace {
@@ -124,6 +125,65 @@ ElboBenchResult bench_elbo(int sources, double seconds) {
   r.pixel_visits_per_s = static_cast<double>(r.visits_per_evaluation) * reps / r.seconds;
   r.flops_per_visit = flops_per_active_visit(cfg.psf_components);
   r.gflops = r.pixel_visits_per_s * r.flops_per_visit * 1e-9;
+  return r;
+}
+
+FitBenchResult bench_fit(int sources, double seconds) {
+  using Exec = Kokkos::DefaultExecutionSpace;
+  FitBenchResult r;
+  // The field of bench_elbo: SDSS density, 0.396″ pixels, 5 bands, 2-component PSF.
+  config::GenerateConfig cfg;
+  cfg.seed = 424242;
+  cfg.bands = {"u", "g", "r", "i", "z"};
+  cfg.epochs = 1;
+  const int side = static_cast<int>(std::sqrt(sources * 2048.0 * 1489.0 / 1000.0));
+  cfg.width = cfg.height = side;
+  cfg.source_count = sources;
+  cfg.psf_components = 2;
+  const auto survey = model::generate_survey(cfg);
+  const auto patches = model::build_patches(survey.initial, survey.images);
+  // Neighbours at the catalog values, every source a target from the generic initialization
+  // (one Cyclades round without conflicts: throughput, not accuracy).
+  std::vector<model::SourceParams> params;
+  std::vector<int> targets;
+  std::vector<SourceBounds> boxes;
+  for (std::size_t s = 0; s < survey.initial.size(); ++s) {
+    params.push_back(model::generic_init_params(survey.initial[s]));
+    targets.push_back(static_cast<int>(s));
+    boxes.push_back(model::target_bounds(survey.initial[s].ra, survey.initial[s].dec));
+  }
+  model::FitOptions options;
+  {
+    // Host-side task assembly alone (also part of every fit below).
+    const auto t0 = Clock::now();
+    const auto host = model::build_elbo_batch(survey.images, patches, params, targets);
+    r.setup_seconds = since(t0);
+  }
+  auto fits = model::fit_targets(survey.images, patches, params, targets, boxes, options);
+  const auto t0 = Clock::now();
+  int reps = 0;
+  do {
+    fits = model::fit_targets(survey.images, patches, params, targets, boxes, options);
+    ++reps;
+  } while (since(t0) < seconds);
+  r.seconds = since(t0);
+  r.setup_seconds *= reps;
+  r.repetitions = reps;
+  r.sources = static_cast<int>(targets.size());
+  r.images = static_cast<int>(survey.images.size());
+  r.threads = Exec().concurrency();
+  r.backend = Exec::name();
+  long iterations = 0;
+  double visits = 0;
+  for (const auto& f : fits) {
+    iterations += f.result.iterations;
+    r.elbo_evaluations += f.result.evaluations;
+    visits += static_cast<double>(f.result.evaluations) * f.active_visits;
+    r.converged += f.result.status == optimizer::converged;
+  }
+  r.mean_newton_iterations = static_cast<double>(iterations) / std::max(1, r.sources);
+  r.sources_per_s_per_core = r.sources * reps / r.seconds / std::max(1, r.threads);
+  r.pixel_visits_per_s = visits * reps / r.seconds;
   return r;
 }
 

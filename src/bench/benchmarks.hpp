@@ -27,4 +27,20 @@ struct ElboBenchResult {
 // `sources` sources, catalog-initialised neighbours), repeated for at least `seconds`.
 ElboBenchResult bench_elbo(int sources, double seconds);
 
+struct FitBenchResult {
+  int sources = 0, images = 0, threads = 0, repetitions = 0;
+  std::string backend;
+  double seconds = 0;               // wall time of the fits (all repetitions)
+  double setup_seconds = 0;         // of which host-side task assembly (build_elbo_batch)
+  double sources_per_s_per_core = 0;  // sources fitted per second per host thread
+  double mean_newton_iterations = 0;  // per source
+  long elbo_evaluations = 0;        // per repetition, all sources
+  double pixel_visits_per_s = 0;    // ELBO pixel visits (value + gradient + Hessian)
+  int converged = 0;                // sources with status converged (last repetition)
+};
+// Per-source Newton trust-region fits of every source of a synthetic SDSS-like field (5
+// bands, catalog-initialised neighbours, targets from the generic initialization, linear-
+// response uncertainties on), repeated for at least `seconds`.
+FitBenchResult bench_fit(int sources, double seconds);
+
 }  // namespace celeste::bench

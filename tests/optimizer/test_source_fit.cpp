@@ -165,6 +165,14 @@ TEST(SourceFit, SyntheticFieldCoverageConvergenceMonotone) {
     if (debug)
       std::printf(" | chi=%.3f it=%d st=%d lr=%u\n", f.params[param::chi(0)], f.result.iterations,
                   f.result.status, f.lr_flags);
+    if (debug && f.result.status != optimizer::converged) {
+      for (const auto& it : f.trace)
+        std::printf("    f_before %.9g f_trial %.9g %s\n", it.f_before, it.f_trial,
+                    it.accepted ? "accepted" : "rejected");
+      std::printf("    params:");
+      for (int p = 0; p < kNumParams; ++p) std::printf(" %.4g", f.params[p]);
+      std::printf("\n");
+    }
     converged50 += f.result.status == optimizer::converged && f.result.iterations <= 50;
     correct_type += (f.params[param::chi(0)] > 0.5) == e.is_star;
     // Monotone objective across accepted steps: each accepted trial is below the point it
