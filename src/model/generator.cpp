@@ -96,11 +96,12 @@ survey::Catalog sample_catalog(const config::GenerateConfig& cfg, std::mt19937_6
       e.star_fluxes[b] = e.gal_fluxes[b] = std::exp(e_b);
     }
     // Profiles: mostly close to pure exponential or pure de Vaucouleurs, as in SDSS, so the
-    // Stripe 82 shape metrics (which score only fracdev < 0.05 or > 0.95) have objects.
+    // Stripe 82 shape metrics (which score only fracdev < 0.05 or > 0.95) have objects; kept
+    // inside the variational family's box [0.01, 0.99] (model.md §3.3).
     const double kind = U(rng);
     e.gal_frac_dev = e.is_star ? 0.5
-                     : kind < 0.4 ? 0.04 * U(rng)
-                     : kind < 0.7 ? 1.0 - 0.04 * U(rng)
+                     : kind < 0.4 ? 0.01 + 0.03 * U(rng)
+                     : kind < 0.7 ? 0.99 - 0.03 * U(rng)
                                   : 0.05 + 0.9 * U(rng);
     e.gal_axis_ratio = e.is_star ? 0.8 : 0.25 + 0.7 * U(rng);
     e.gal_angle = e.is_star ? 0.0 : M_PI * U(rng);
