@@ -226,6 +226,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
         r.elbo = -f.f_final;
         r.elbo_gain = f.f_initial - f.f_final;
         r.grad_norm = f.gradient_norm_inf;
+        r.lr_sd = last_fit[s].lr_sd;
       }
       res.push_back(r);
     }

@@ -137,7 +137,20 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   }
   real("log_flux_r", "ln(nmgy)", "F10.5", "posterior mean of ln(r-band flux) (gamma_t)",
        [=](const survey::SourceResult& r) { return r.params[param::gamma(type_of(r))]; });
-  real("log_flux_r_sd", "ln(nmgy)", "F10.5", "posterior sd of ln(r-band flux) (sqrt zeta_t)",
+  // Posterior sds: linear-response (LRVB) when the fit computed them, which account for the
+  // correlations with position and shape that mean-field VI ignores (docs/optimizer.md);
+  // the mean-field values are kept in the *_sd_mf columns.
+  auto lr_or = [](const survey::SourceResult& r, int p, double mean_field) {
+    const double v = r.lr_sd[p];
+    return std::isfinite(v) && v > 0 ? v : mean_field;
+  };
+  real("log_flux_r_sd", "ln(nmgy)", "F10.5",
+       "posterior sd of ln(r-band flux): linear response, else sqrt zeta_t",
+       [=](const survey::SourceResult& r) {
+         const int t = type_of(r);
+         return lr_or(r, param::gamma(t), std::sqrt(r.params[param::zeta(t)]));
+       });
+  real("log_flux_r_sd_mf", "ln(nmgy)", "F10.5", "mean-field sd of ln(r-band flux) (sqrt zeta_t)",
        [=](const survey::SourceResult& r) { return std::sqrt(r.params[param::zeta(type_of(r))]); });
   for (int j = 0; j < kNumColors; ++j) {
     const std::string c = kColors[j];
@@ -151,11 +164,29 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   for (int j = 0; j < kNumColors; ++j) {
     const std::string c = kColors[j];
     real("color_" + c + "_sd", "mag", "F9.4",
-         "posterior sd of color_" + c + " ((2.5/ln 10) sqrt lambda_t)",
+         "posterior sd of color_" + c + ": linear response, else (2.5/ln 10) sqrt lambda_t",
+         [=](const survey::SourceResult& r) {
+           const int t = type_of(r);
+           return kMagPerLn * lr_or(r, param::beta(t, j), std::sqrt(r.params[param::lambda(t, j)]));
+         });
+    real("color_" + c + "_sd_mf", "mag", "F9.4",
+         "mean-field sd of color_" + c + " ((2.5/ln 10) sqrt lambda_t)",
          [=](const survey::SourceResult& r) {
            return kMagPerLn * std::sqrt(r.params[param::lambda(type_of(r), j)]);
          });
   }
+  real("ra_sd", "arcsec", "F9.5", "linear-response sd of ra (coordinate, not times cos dec)",
+       [](const survey::SourceResult& r) { return 3600.0 * r.lr_sd[param::ra]; });
+  real("dec_sd", "arcsec", "F9.5", "linear-response sd of dec",
+       [](const survey::SourceResult& r) { return 3600.0 * r.lr_sd[param::dec]; });
+  real("gal_frac_dev_sd", "", "F8.5", "linear-response sd of gal_frac_dev",
+       [](const survey::SourceResult& r) { return r.lr_sd[param::frac_dev]; });
+  real("gal_axis_ratio_sd", "", "F8.5", "linear-response sd of gal_axis_ratio",
+       [](const survey::SourceResult& r) { return r.lr_sd[param::axis_ratio]; });
+  real("gal_angle_deg_sd", "deg", "F9.4", "linear-response sd of gal_angle_deg",
+       [](const survey::SourceResult& r) { return 180.0 / M_PI * r.lr_sd[param::angle]; });
+  real("gal_scale_px_sd", "pix", "F10.5", "linear-response sd of gal_scale_px",
+       [](const survey::SourceResult& r) { return r.lr_sd[param::radius]; });
   real("gal_frac_dev", "", "F8.5", "de Vaucouleurs fraction of the galaxy profile (theta)",
        [](const survey::SourceResult& r) { return r.params[param::frac_dev]; });
   real("gal_axis_ratio", "", "F8.5", "galaxy minor/major axis ratio (rho)",

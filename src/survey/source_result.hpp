@@ -4,6 +4,7 @@
 // optimizer ended. io/catalog_columns turns these into catalog rows.
 #include <array>
 #include <cstdint>
+#include <limits>
 
 namespace celeste::survey {
 
@@ -23,6 +24,15 @@ struct SourceResult {
   int failure_flags = 0;  // bitmask, meaning defined by the optimizer
   double elbo = 0, elbo_gain = 0, grad_norm = 0;
   bool bad_sky = false;  // model.md §8.3
+  // Linear-response posterior sds by canonical index (kernels/celeste/model/linear_response.hpp;
+  // position in degrees); NaN where not computed (the catalog then uses the mean-field sds).
+  std::array<double, 44> lr_sd = nan_array();
+
+  static std::array<double, 44> nan_array() {
+    std::array<double, 44> a;
+    a.fill(std::numeric_limits<double>::quiet_NaN());
+    return a;
+  }
 };
 
 }  // namespace celeste::survey

@@ -52,6 +52,7 @@ survey::SourceResult galaxy_result() {
   r.elbo = -12345.5;
   r.elbo_gain = 321.25;
   r.grad_norm = 1e-9;
+  for (int p = 0; p < 44; ++p) r.lr_sd[p] = 1e-3 * (p + 1);  // linear-response sds
   return r;
 }
 
@@ -106,8 +107,12 @@ TEST(CatalogColumns, StarUsesStarParametersAndLogNormalMoments) {
   EXPECT_NEAR(value(cols, "flux_u_sd", 0), mean_u * std::sqrt(std::exp(var_u) - 1), 1e-12);
   EXPECT_NEAR(value(cols, "mag_u_sd", 0), kMagPerLn * std::sqrt(std::exp(var_u) - 1), 1e-12);
   EXPECT_NEAR(value(cols, "flux_r", 0), 3 * std::exp(0.005), 1e-12);
-  EXPECT_NEAR(value(cols, "log_flux_r_sd", 0), 0.1, 1e-15);
-  EXPECT_NEAR(value(cols, "color_iz_sd", 0), kMagPerLn * std::sqrt(0.02), 1e-12);
+  // sds: linear response when present (lr_sd[p] = 1e-3 (p + 1) here), mean field in *_sd_mf.
+  EXPECT_NEAR(value(cols, "log_flux_r_sd", 0), 1e-3 * (param::gamma(0) + 1), 1e-15);
+  EXPECT_NEAR(value(cols, "log_flux_r_sd_mf", 0), 0.1, 1e-15);
+  EXPECT_NEAR(value(cols, "color_iz_sd", 0), kMagPerLn * 1e-3 * (param::beta(0, 3) + 1), 1e-12);
+  EXPECT_NEAR(value(cols, "color_iz_sd_mf", 0), kMagPerLn * std::sqrt(0.02), 1e-12);
+  EXPECT_NEAR(value(cols, "ra_sd", 0), 3600 * 1e-3 * (param::ra + 1), 1e-9);
   EXPECT_NEAR(value(cols, "gal_angle_deg", 0), std::fmod(3.5 * 180 / M_PI, 180), 1e-10);
   EXPECT_EQ(find_column(cols, "status").text.at(0), "max_iterations");
   EXPECT_EQ(value(cols, "status_code", 0), 1);
@@ -126,9 +131,14 @@ std::vector<std::string> contract_names() {
       n.push_back(s + b);
       n.push_back(s + b + "_sd");
     }
-  n.insert(n.end(), {"log_flux_r", "log_flux_r_sd"});
+  n.insert(n.end(), {"log_flux_r", "log_flux_r_sd", "log_flux_r_sd_mf"});
   for (std::string c : {"ug", "gr", "ri", "iz"}) n.push_back("color_" + c);
-  for (std::string c : {"ug", "gr", "ri", "iz"}) n.push_back("color_" + c + "_sd");
+  for (std::string c : {"ug", "gr", "ri", "iz"}) {
+    n.push_back("color_" + c + "_sd");
+    n.push_back("color_" + c + "_sd_mf");
+  }
+  n.insert(n.end(), {"ra_sd", "dec_sd", "gal_frac_dev_sd", "gal_axis_ratio_sd",
+                     "gal_angle_deg_sd", "gal_scale_px_sd"});
   n.insert(n.end(), {"gal_frac_dev", "gal_axis_ratio", "gal_angle_deg", "gal_radius_px",
                      "gal_scale_px", "status", "status_code", "iterations", "failure_flags",
                      "elbo", "elbo_gain", "grad_norm", "bad_sky"});
