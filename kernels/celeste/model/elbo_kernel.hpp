@@ -91,9 +91,12 @@ KOKKOS_INLINE_FUNCTION void team_evaluate_elbo(const Member& team,
                            }
                          });
     team.team_barrier();
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, g.pixel_count), [&](int i) {
-      accumulate_pixel(in.pixels(g.pixel_begin + i), st, comps, K, comps + K,
-                       K * kNumProfileComponents, mine);
+    const int blocks = (g.pixel_count + kPixelBlock - 1) / kPixelBlock;
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, blocks), [&](int b) {
+      const int first = b * kPixelBlock;
+      const int count = g.pixel_count - first < kPixelBlock ? g.pixel_count - first : kPixelBlock;
+      accumulate_pixel_block(&in.pixels(g.pixel_begin + first), count, st, comps, K, comps + K,
+                             K * kNumProfileComponents, mine);
     });
     team.team_barrier();  // components are rewritten for the next patch
   }

@@ -51,17 +51,14 @@ struct PatchSourceState {
   ShapeDerivs shape;
 };
 
-// Adds the pixel's L_n(m) and its derivatives to `acc`.
-KOKKOS_INLINE_FUNCTION void accumulate_pixel(const VisitedPixel& px, const PatchSourceState& st,
-                                             const ProfileComponent* star_comps, int n_star,
-                                             const ProfileComponent* gal_comps, int n_gal,
-                                             LikelihoodSums& acc) {
+// Adds the pixel's L_n(m) and its derivatives to `acc`, given the active source's profiles
+// (with derivatives) at the pixel.
+KOKKOS_INLINE_FUNCTION void accumulate_pixel_profiles(const VisitedPixel& px,
+                                                      const PatchSourceState& st,
+                                                      const StarProfile& sp,
+                                                      const GalaxyProfile& gp,
+                                                      LikelihoodSums& acc) {
   constexpr int U_count[kNumTypes] = {2, 6};  // star: (ra, dec); galaxy: (ra, dec, θ, ρ, φ, σ)
-  const double dh = px.h - st.center[0], dw = px.w - st.center[1];
-  StarProfile sp;
-  GalaxyProfile gp;
-  star_profile(star_comps, n_star, dh, dw, st.jac, sp);
-  galaxy_profile(gal_comps, n_gal, dh, dw, st.jac, st.frac_dev, st.shape, gp);
   const double f[kNumTypes] = {sp.f, gp.f};
   const double* df[kNumTypes] = {sp.grad, gp.grad};
 
@@ -131,6 +128,56 @@ KOKKOS_INLINE_FUNCTION void accumulate_pixel(const VisitedPixel& px, const Patch
     for (int p = 0; p < nU; ++p)
       for (int q = p; q < nU; ++q)
         acc.hess[lh_index(p, q)] += cH * hf[i][sym_index(nU, p, q)] + cO * df[i][p] * df[i][q];
+  }
+}
+
+// The same for one pixel, profiles computed here from the patch's components.
+KOKKOS_INLINE_FUNCTION void accumulate_pixel(const VisitedPixel& px, const PatchSourceState& st,
+                                             const ProfileComponent* star_comps, int n_star,
+                                             const ProfileComponent* gal_comps, int n_gal,
+                                             LikelihoodSums& acc) {
+  const double dh = px.h - st.center[0], dw = px.w - st.center[1];
+  StarProfile sp;
+  GalaxyProfile gp;
+  star_profile(star_comps, n_star, dh, dw, st.jac, sp);
+  galaxy_profile(gal_comps, n_gal, dh, dw, st.jac, st.frac_dev, st.shape, gp);
+  accumulate_pixel_profiles(px, st, sp, gp, acc);
+}
+
+// A block of up to kPixelBlock consecutive visited pixels: the component sums for all of them
+// at once (vectorized across pixels), then the per-pixel combination.
+KOKKOS_INLINE_FUNCTION void accumulate_pixel_block(const VisitedPixel* px, int count,
+                                                   const PatchSourceState& st,
+                                                   const ProfileComponent* star_comps, int n_star,
+                                                   const ProfileComponent* gal_comps, int n_gal,
+                                                   LikelihoodSums& acc) {
+  double dh[kPixelBlock], dw[kPixelBlock];
+  for (int p = 0; p < kPixelBlock; ++p) {
+    const VisitedPixel& q = px[p < count ? p : 0];  // padding lanes repeat pixel 0, unused
+    dh[p] = q.h - st.center[0];
+    dw[p] = q.w - st.center[1];
+  }
+  ComponentSumsBlock star, dev, ex;
+  clear(star);
+  clear(dev);
+  clear(ex);
+  for (int k = 0; k < n_star; ++k) accumulate_component_block<false>(star_comps[k], dh, dw, star);
+  for (int k = 0; k < n_gal; ++k) {
+    if (gal_comps[k].is_dev)
+      accumulate_component_block<true>(gal_comps[k], dh, dw, dev);
+    else
+      accumulate_component_block<true>(gal_comps[k], dh, dw, ex);
+  }
+  for (int p = 0; p < count; ++p) {
+    ComponentSums s_star, s_dev, s_ex;
+    lane_sums(star, p, s_star);
+    lane_sums(dev, p, s_dev);
+    lane_sums(ex, p, s_ex);
+    StarProfile sp;
+    GalaxyProfile gp;
+    star_profile_from_sums(s_star, st.jac, sp);
+    galaxy_profile_from_sums(s_dev, s_ex, st.jac, st.frac_dev, st.shape, gp);
+    accumulate_pixel_profiles(px[p], st, sp, gp, acc);
   }
 }
 
