@@ -1,5 +1,6 @@
 // `celeste run CONFIG.yaml [--threads N]`: the production job.
 #include <cstdio>
+#include <string>
 
 #include "app/cli.hpp"
 #include "config/options.hpp"
@@ -26,6 +27,10 @@ int cmd_run(CommandArgs& a) {
   if (config_path.empty()) throw ConfigError("run: expected a CONFIG.yaml argument");
   const auto cfg = config::load_run_config(config_path);
   runtime::Runtime rt(a.argc, a.argv, {threads >= 0 ? threads : cfg.execution.threads, true});
+  if (rt.mpi_size() > 1)
+    throw ConfigError("run: this build fits one region set per process; start it with one MPI "
+                      "rank (got " + std::to_string(rt.mpi_size()) + "): multi-rank scheduling "
+                      "is not implemented yet");
   const auto report = inference::run_pipeline(cfg);
   std::fputs(inference::report_summary(report).c_str(), stdout);
   return kExitOk;

@@ -200,6 +200,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
   tr.g_tol = cfg.optimizer.g_tol;
   tr.initial_radius = cfg.optimizer.initial_radius;
   tr.max_radius = cfg.optimizer.max_radius;
+  fit_options.type_prior = cfg.model.type_prior;
 
   std::vector<model::SourceFit> last_fit(S);
   std::vector<char> fitted(S, 0);

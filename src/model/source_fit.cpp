@@ -34,7 +34,7 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
   f.y = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::y", T, kNumFreeParams);
   f.theta = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::theta", T, kNumParams);
   f.results = Kokkos::View<optimizer::OptimizerResult*, Mem>("Celeste::Fit::results", T);
-  f.prior = make_color_prior();
+  f.prior = make_color_prior(options.type_prior.data());
   f.options = options.trust_region;
   if (options.linear_response) {
     f.lr_sd = decltype(f.lr_sd)("Celeste::Fit::lr_sd", T, kNumParams);

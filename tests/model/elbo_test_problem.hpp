@@ -158,7 +158,8 @@ struct ElboOutput {
 template <class ExecSpace>
 std::vector<ElboOutput> run_kernel(const TestProblem& prob,
                                    const std::vector<std::array<double, kNumParams>>& thetas,
-                                   int team_size = 1) {
+                                   int team_size = 1,
+                                   const model::ColorPrior& prior = model::make_color_prior()) {
   using Mem = typename ExecSpace::memory_space;
   const int nt = static_cast<int>(thetas.size());
   auto in = upload_problem<Mem>(prob, nt);
@@ -170,8 +171,7 @@ std::vector<ElboOutput> run_kernel(const TestProblem& prob,
   Kokkos::View<double*, Mem> value("value", nt);
   Kokkos::View<double**, Kokkos::LayoutRight, Mem> grad("grad", nt, kNumParams);
   Kokkos::View<double***, Kokkos::LayoutRight, Mem> hess("hess", nt, kNumParams, kNumParams);
-  model::evaluate_elbo(ExecSpace(), in, theta, value, grad, hess, model::make_color_prior(),
-                       team_size);
+  model::evaluate_elbo(ExecSpace(), in, theta, value, grad, hess, prior, team_size);
   ExecSpace().fence();
   auto v = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), value);
   auto g = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), grad);

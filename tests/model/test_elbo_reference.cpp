@@ -58,5 +58,25 @@ TEST(ElboReference, ThreeComponentPsfMatchesReference) {
   check_against_reference(SourceKind::mixed, 3, 14);
 }
 
+// `model.type_prior` reaches the KL: ELBO(Φ') − ELBO(Φ) = Σ_i χ_i (ln Φ'_i − ln Φ_i), and
+// ∂/∂χ_i shifts by ln Φ'_i − ln Φ_i.
+TEST(ElboReference, ConfigurableTypePrior) {
+  std::mt19937_64 rng(15);
+  const TestProblem prob = make_test_problem(rng, 2, 2, 3);
+  const std::vector<std::array<double, kNumParams>> thetas{
+      random_parameters(rng, prob, SourceKind::mixed)};
+  const double other[2] = {0.95, 0.05};
+  const auto base = run_kernel<Kokkos::DefaultExecutionSpace>(prob, thetas);
+  const auto changed =
+      run_kernel<Kokkos::DefaultExecutionSpace>(prob, thetas, 1, model::make_color_prior(other));
+  double expected = 0;
+  for (int i = 0; i < 2; ++i) {
+    const double shift = std::log(other[i]) - std::log(constants::kTypePriorP[i]);
+    expected += thetas[0][param::chi(i)] * shift;
+    EXPECT_NEAR(changed[0].grad[param::chi(i)] - base[0].grad[param::chi(i)], shift, 1e-9);
+  }
+  EXPECT_NEAR(changed[0].value - base[0].value, expected, 1e-9 * std::fabs(base[0].value));
+}
+
 }  // namespace
 }  // namespace celeste::testing

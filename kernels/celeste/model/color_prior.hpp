@@ -1,6 +1,7 @@
 #pragma once
-// Precomputed color-prior quantities for the KL (model.md §4.4): Λ⁻¹ and ln det Λ for the 16
-// mixture components, plus ln Ξ. Built once on the host, passed to kernels by value.
+// Precomputed prior quantities for the KL (model.md §4.4): Λ⁻¹ and ln det Λ for the 16 color
+// mixture components, ln Ξ, and ln Φ of the type prior (configurable: `model.type_prior`).
+// Built once on the host, passed to kernels by value.
 #include <Kokkos_Core.hpp>
 
 #include "celeste/math.hpp"
@@ -13,6 +14,7 @@ struct ColorPrior {
   double inv_cov[kNumTypes][kNumColorComponents][kNumColors][kNumColors];
   double log_det[kNumTypes][kNumColorComponents];
   double log_weight[kNumTypes][kNumColorComponents];
+  double log_type_prior[kNumTypes];  // ln Φ_i (P: unnormalized 0.099, 0.001)
 };
 
 // Inverse and log-determinant of a 4×4 SPD matrix by Cholesky (host or device).
@@ -46,8 +48,9 @@ KOKKOS_INLINE_FUNCTION void spd_inverse4(const double A[4][4], double inv[4][4],
   }
 }
 
-inline ColorPrior make_color_prior() {
+inline ColorPrior make_color_prior(const double* type_prior = constants::kTypePriorP) {
   ColorPrior p{};
+  for (int t = 0; t < kNumTypes; ++t) p.log_type_prior[t] = kmath::log(type_prior[t]);
   for (int t = 0; t < kNumTypes; ++t)
     for (int d = 0; d < kNumColorComponents; ++d) {
       spd_inverse4(constants::kColorCov[t][d], p.inv_cov[t][d], p.log_det[t][d]);

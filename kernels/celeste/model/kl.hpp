@@ -96,7 +96,7 @@ KOKKOS_INLINE_FUNCTION PriorValue add_prior_terms(const double* th, const ColorP
         H(param::beta(i, j), param::beta(i, l), chi * d2_beta[j][l]);
     }
     // type
-    const double log_ratio = kmath::log(chi) - kmath::log(c::kTypePriorP[i]);
+    const double log_ratio = kmath::log(chi) - cp.log_type_prior[i];
     kl += chi * log_ratio + chi * R;
     grad[ichi] -= log_ratio + 1.0 + R;
     H(ichi, ichi, 1.0 / chi);
