@@ -16,7 +16,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "e2e/e2e_helpers.hpp"
+#include "harness/celeste_exe.hpp"
 #include "harness/shared_data.hpp"
 #include "io/catalog_output.hpp"
 #include "score/scorer.hpp"
@@ -49,17 +49,17 @@ std::string DemoRun::dir_;
 CommandResult DemoRun::gen_, DemoRun::run1_, DemoRun::run2_;
 
 TEST_F(DemoRun, CommandsSucceed) {
-  ASSERT_EQ(gen_.exit_code, 0) << gen_.output;
-  ASSERT_EQ(run1_.exit_code, 0) << run1_.output;
-  ASSERT_EQ(run2_.exit_code, 0) << run2_.output;
+  ASSERT_EQ(gen_.status, 0) << gen_.output;
+  ASSERT_EQ(run1_.status, 0) << run1_.output;
+  ASSERT_EQ(run2_.status, 0) << run2_.output;
   for (const char* f : {"run1/catalog.fits", "run1/catalog.h5", "run1/report.json"})
     EXPECT_TRUE(std::filesystem::exists(dir_ + "/" + f)) << f;
   std::printf("%s", run2_.output.c_str());
 }
 
 TEST_F(DemoRun, CatalogIdenticalForOneAndTwoThreads) {
-  ASSERT_EQ(run1_.exit_code, 0);
-  ASSERT_EQ(run2_.exit_code, 0);
+  ASSERT_EQ(run1_.status, 0);
+  ASSERT_EQ(run2_.status, 0);
   const auto a = io::read_catalog_columns(dir_ + "/run1/catalog.fits");
   const auto b = io::read_catalog_columns(dir_ + "/run2/catalog.fits");
   ASSERT_EQ(a.size(), b.size());
@@ -80,7 +80,7 @@ TEST_F(DemoRun, CatalogIdenticalForOneAndTwoThreads) {
 }
 
 TEST_F(DemoRun, ReportIsConsistent) {
-  ASSERT_EQ(run2_.exit_code, 0);
+  ASSERT_EQ(run2_.status, 0);
   const std::string r = read_text(dir_ + "/run2/report.json");
   const double visits = json_number(r, "active_pixel_visits");
   const double fpv = json_number(r, "flops_per_visit");
@@ -104,7 +104,7 @@ TEST_F(DemoRun, ReportIsConsistent) {
 }
 
 TEST_F(DemoRun, CatalogScoresAgainstTruth) {
-  ASSERT_EQ(run2_.exit_code, 0);
+  ASSERT_EQ(run2_.status, 0);
   const auto s = score::score_files(dir_ + "/survey/truth.fits", dir_ + "/run2/catalog.fits",
                                     dir_ + "/survey/init-catalog.fits");
   auto mean = [&](score::Metric m, int c) -> double {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "e2e/e2e_helpers.hpp"
+#include "harness/celeste_exe.hpp"
 #include "harness/shared_data.hpp"
 #include "io/catalog_output.hpp"
 #include "io/photoobj.hpp"
@@ -44,7 +44,7 @@ void run_field(double ra_from, double ra_to, const std::string& name) {
                  "catalog:\n  format: photoobj\n  path: " + photoobj + "\n" + region +
                  "output:\n  directory: " + dir + "/out\n");
   const auto run = run_celeste("run " + dir + "/run.yaml");
-  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.status, 0) << run.output;
   std::printf("%s", run.output.c_str());
 
   const auto cols = io::read_catalog_columns(dir + "/out/catalog.fits");

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "harness/celeste_exe.hpp"
 #include "harness/shared_data.hpp"
 #include "io/catalog_entries.hpp"
 #include "io/catalog_output.hpp"
@@ -22,31 +23,10 @@
 namespace celeste::score {
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
+using Result = celeste::testing::CommandResult;
+using celeste::testing::run_celeste;
 
-Result run_celeste(const std::string& args) {
-  const char* exe = std::getenv("CELESTE_EXE");
-  EXPECT_NE(exe, nullptr) << "CELESTE_EXE is set by ctest";
-  Result r;
-  const std::string cmd = std::string(exe ? exe : "celeste") + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using celeste::testing::read_text;
 
 // `"field": value` inside the JSON object `"key": {...}` of `section` ("metrics" or
 // "calibration"; the report's objects are flat); null -> NaN. Fails the test when absent.

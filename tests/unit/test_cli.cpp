@@ -7,28 +7,13 @@
 #include <fstream>
 #include <string>
 
+#include "harness/celeste_exe.hpp"
 #include "harness/shared_data.hpp"
 
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result run_celeste(const std::string& args) {
-  const char* exe = std::getenv("CELESTE_EXE");
-  EXPECT_NE(exe, nullptr) << "CELESTE_EXE is set by ctest";
-  Result r;
-  const std::string cmd = std::string(exe ? exe : "celeste") + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
+using Result = celeste::testing::CommandResult;
+using celeste::testing::run_celeste;
 
 TEST(Cli, InfoShowsVersionsBackendsAndThreads) {
   const Result r = run_celeste("info --backend openmp --threads 2");

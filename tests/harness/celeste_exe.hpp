@@ -1,34 +1,34 @@
 #pragma once
-// Helpers of the end-to-end tests: run the `celeste` executable (path in $CELESTE_EXE, set by
-// ctest) and read what it wrote.
+// Running the `celeste` executable from tests (its path is in $CELESTE_EXE, set by ctest) and
+// reading what it wrote.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
 
 namespace celeste::testing {
 
 struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
+  int status = -1;      // exit code (-1: did not exit normally)
+  std::string output;   // stdout and stderr together
 };
 
 inline CommandResult run_celeste(const std::string& args) {
   const char* exe = std::getenv("CELESTE_EXE");
+  EXPECT_NE(exe, nullptr) << "CELESTE_EXE is set by ctest";
   CommandResult r;
-  if (!exe) {
-    ADD_FAILURE() << "CELESTE_EXE is not set (ctest sets it)";
-    return r;
-  }
-  const std::string cmd = std::string(exe) + " " + args + " 2>&1";
+  const std::string cmd = std::string(exe ? exe : "celeste") + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (pipe && std::fgets(buf, sizeof buf, pipe)) r.output += buf;
-  const int status = pipe ? pclose(pipe) : -1;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
+  const int raw = pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return r;
 }
 
@@ -43,11 +43,11 @@ inline void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-// The number after "key": in a flat JSON text (first occurrence).
+// The number after "key": in a JSON text (first occurrence).
 inline double json_number(const std::string& json, const std::string& key) {
   const auto pos = json.find("\"" + key + "\":");
   if (pos == std::string::npos) {
-    ADD_FAILURE() << "key " << key << " missing from report";
+    ADD_FAILURE() << "key " << key << " missing";
     return 0;
   }
   return std::strtod(json.c_str() + pos + key.size() + 3, nullptr);
