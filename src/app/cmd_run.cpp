@@ -28,9 +28,8 @@ int cmd_run(CommandArgs& a) {
   const auto cfg = config::load_run_config(config_path);
   runtime::Runtime rt(a.argc, a.argv, {threads >= 0 ? threads : cfg.execution.threads, true});
   if (rt.mpi_size() > 1)
-    throw ConfigError("run: this build fits one region set per process; start it with one MPI "
-                      "rank (got " + std::to_string(rt.mpi_size()) + "): multi-rank scheduling "
-                      "is not implemented yet");
+    throw ConfigError("run: start it with one MPI rank (got " + std::to_string(rt.mpi_size()) +
+                      "); distributing regions over ranks is the multi-node issue's work");
   const auto report = inference::run_pipeline(cfg);
   std::fputs(inference::report_summary(report).c_str(), stdout);
   return kExitOk;

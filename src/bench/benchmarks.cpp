@@ -71,22 +71,40 @@ PeakResult measure_peak(double seconds) {
   }
 }
 
+namespace {
+
+// The benchmark field: SDSS-like (0.396″ pixels, 5 bands, one epoch, 2-component PSF) at the
+// density of an SDSS frame (~1000 sources per 2048×1489 px), with its patches.
+struct BenchField {
+  config::GenerateConfig cfg;
+  model::SyntheticSurvey survey;
+  model::SurveyPatches patches;
+};
+
+BenchField make_bench_field(int sources) {
+  BenchField f;
+  f.cfg.seed = 424242;
+  f.cfg.bands = {"u", "g", "r", "i", "z"};
+  f.cfg.epochs = 1;
+  const int side = static_cast<int>(std::sqrt(sources * 2048.0 * 1489.0 / 1000.0));
+  f.cfg.width = f.cfg.height = side;
+  f.cfg.source_count = sources;
+  f.cfg.psf_components = 2;
+  f.survey = model::generate_survey(f.cfg);
+  f.patches = model::build_patches(f.survey.initial, f.survey.images);
+  return f;
+}
+
+}  // namespace
+
 ElboBenchResult bench_elbo(int sources, double seconds) {
   using Exec = Kokkos::DefaultExecutionSpace;
   using Mem = Exec::memory_space;
   ElboBenchResult r;
-  // An SDSS-like field: 0.396″ pixels, 5 bands, the density of an SDSS frame (~1000 sources
-  // per 2048×1489 px).
-  config::GenerateConfig cfg;
-  cfg.seed = 424242;
-  cfg.bands = {"u", "g", "r", "i", "z"};
-  cfg.epochs = 1;
-  const int side = static_cast<int>(std::sqrt(sources * 2048.0 * 1489.0 / 1000.0));
-  cfg.width = cfg.height = side;
-  cfg.source_count = sources;
-  cfg.psf_components = 2;
-  const auto survey = model::generate_survey(cfg);
-  const auto patches = model::build_patches(survey.initial, survey.images);
+  const BenchField field = make_bench_field(sources);
+  const auto& cfg = field.cfg;
+  const auto& survey = field.survey;
+  const auto& patches = field.patches;
   std::vector<model::SourceParams> params;
   std::vector<int> targets;
   for (std::size_t s = 0; s < survey.initial.size(); ++s) {
@@ -131,17 +149,9 @@ ElboBenchResult bench_elbo(int sources, double seconds) {
 FitBenchResult bench_fit(int sources, double seconds) {
   using Exec = Kokkos::DefaultExecutionSpace;
   FitBenchResult r;
-  // The field of bench_elbo: SDSS density, 0.396″ pixels, 5 bands, 2-component PSF.
-  config::GenerateConfig cfg;
-  cfg.seed = 424242;
-  cfg.bands = {"u", "g", "r", "i", "z"};
-  cfg.epochs = 1;
-  const int side = static_cast<int>(std::sqrt(sources * 2048.0 * 1489.0 / 1000.0));
-  cfg.width = cfg.height = side;
-  cfg.source_count = sources;
-  cfg.psf_components = 2;
-  const auto survey = model::generate_survey(cfg);
-  const auto patches = model::build_patches(survey.initial, survey.images);
+  const BenchField field = make_bench_field(sources);  // the field of bench_elbo
+  const auto& survey = field.survey;
+  const auto& patches = field.patches;
   // Neighbours at the catalog values, every source a target from the generic initialization
   // (one Cyclades round without conflicts: throughput, not accuracy).
   std::vector<model::SourceParams> params;

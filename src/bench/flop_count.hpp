@@ -5,11 +5,11 @@
 // Derivation, per line: docs/flops.md. K = PSF components per image.
 namespace celeste::bench {
 
-inline constexpr long kFlopsStarComponent = 31;     // accumulate_component<false>
-inline constexpr long kFlopsGalaxyComponent = 135;  // accumulate_component<true>
-inline constexpr long kFlopsStarMap = 33;           // star_profile: Jᵀ s1, Jᵀ S2 J
-inline constexpr long kFlopsGalaxyMap = 664;        // galaxy_profile: θ mix, L S2 Lᵀ, T, θ row
-inline constexpr long kFlopsPixelCombine = 3729;    // accumulate_pixel after the profiles
+inline constexpr long kFlopsStarComponent = 31;     // accumulate_component_block<false>, per lane
+inline constexpr long kFlopsGalaxyComponent = 135;  // accumulate_component_block<true>, per lane
+inline constexpr long kFlopsStarMap = 33;           // star_profile_from_sums: Jᵀ s1, Jᵀ S2 J
+inline constexpr long kFlopsGalaxyMap = 664;        // galaxy_profile_from_sums: θ mix, L S2 Lᵀ, T, θ row
+inline constexpr long kFlopsPixelCombine = 3729;    // accumulate_pixel_profiles
 
 inline constexpr long flops_per_active_visit(int psf_components) {
   return psf_components * kFlopsStarComponent + 14L * psf_components * kFlopsGalaxyComponent +

@@ -131,19 +131,6 @@ KOKKOS_INLINE_FUNCTION void accumulate_pixel_profiles(const VisitedPixel& px,
   }
 }
 
-// The same for one pixel, profiles computed here from the patch's components.
-KOKKOS_INLINE_FUNCTION void accumulate_pixel(const VisitedPixel& px, const PatchSourceState& st,
-                                             const ProfileComponent* star_comps, int n_star,
-                                             const ProfileComponent* gal_comps, int n_gal,
-                                             LikelihoodSums& acc) {
-  const double dh = px.h - st.center[0], dw = px.w - st.center[1];
-  StarProfile sp;
-  GalaxyProfile gp;
-  star_profile(star_comps, n_star, dh, dw, st.jac, sp);
-  galaxy_profile(gal_comps, n_gal, dh, dw, st.jac, st.frac_dev, st.shape, gp);
-  accumulate_pixel_profiles(px, st, sp, gp, acc);
-}
-
 // A block of up to kPixelBlock consecutive visited pixels: the component sums for all of them
 // at once (vectorized across pixels), then the per-pixel combination.
 KOKKOS_INLINE_FUNCTION void accumulate_pixel_block(const VisitedPixel* px, int count,

@@ -33,60 +33,9 @@ KOKKOS_INLINE_FUNCTION void clear(ComponentSums& a) {
   for (int i = 0; i < 15; ++i) a.s2[i] = 0;
 }
 
-// Adds one component at pixel offset (dh, dw) = m − c. kShape: also the covariance part.
-template <bool kShape>
-KOKKOS_INLINE_FUNCTION void accumulate_component(const ProfileComponent& c, double dh, double dw,
-                                                 ComponentSums& a) {
-  const double y0 = dh - c.offset[0], y1 = dw - c.offset[1];
-  const double P11 = c.prec[0], P12 = c.prec[1], P22 = c.prec[2];
-  const double v0 = P11 * y0 + P12 * y1, v1 = P12 * y0 + P22 * y1;  // v = P y = ∇_μ ln φ
-  const double g = c.norm * kmath::exp(-0.5 * (y0 * v0 + y1 * v1));
-  a.s0 += g;
-  a.s1[0] += g * v0;
-  a.s1[1] += g * v1;
-  // μμ block: −P + v vᵀ
-  a.s2[0] += g * (v0 * v0 - P11);
-  a.s2[1] += g * (v0 * v1 - P12);
-  a.s2[5] += g * (v1 * v1 - P22);
-  if constexpr (kShape) {
-    const double nu = c.nu;
-    // d_s = ν ∇_s ln φ
-    const double ds0 = nu * 0.5 * (v0 * v0 - P11);
-    const double ds1 = nu * (v0 * v1 - P12);
-    const double ds2 = nu * 0.5 * (v1 * v1 - P22);
-    // ∂v/∂s (rows: v0, v1; columns s1..s3)
-    const double dv00 = -v0 * P11, dv01 = -(v1 * P11 + v0 * P12), dv02 = -v1 * P12;
-    const double dv10 = -v0 * P12, dv11 = -(v1 * P12 + v0 * P22), dv12 = -v1 * P22;
-    a.s1[2] += g * ds0;
-    a.s1[3] += g * ds1;
-    a.s1[4] += g * ds2;
-    // μs block: ν ∂v/∂s + v d_sᵀ
-    a.s2[2] += g * (nu * dv00 + v0 * ds0);
-    a.s2[3] += g * (nu * dv01 + v0 * ds1);
-    a.s2[4] += g * (nu * dv02 + v0 * ds2);
-    a.s2[6] += g * (nu * dv10 + v1 * ds0);
-    a.s2[7] += g * (nu * dv11 + v1 * ds1);
-    a.s2[8] += g * (nu * dv12 + v1 * ds2);
-    // ss block: ν² ∇²_s ln φ + d_s d_sᵀ, ∇²_s ln φ = V(v) + const (model.md §5.2)
-    const double nu2 = nu * nu;
-    const double h00 = v0 * dv00 + c.hess_const[0];
-    const double h01 = v0 * dv01 + c.hess_const[1];
-    const double h02 = v0 * dv02 + c.hess_const[2];
-    const double h11 = v0 * dv11 + v1 * dv01 + c.hess_const[3];
-    const double h12 = v0 * dv12 + v1 * dv02 + c.hess_const[4];
-    const double h22 = v1 * dv12 + c.hess_const[5];
-    a.s2[9] += g * (nu2 * h00 + ds0 * ds0);
-    a.s2[10] += g * (nu2 * h01 + ds0 * ds1);
-    a.s2[11] += g * (nu2 * h02 + ds0 * ds2);
-    a.s2[12] += g * (nu2 * h11 + ds1 * ds1);
-    a.s2[13] += g * (nu2 * h12 + ds1 * ds2);
-    a.s2[14] += g * (nu2 * h22 + ds2 * ds2);
-  }
-}
-
-// The same sums for a block of kPixelBlock pixels at once, lane p holding pixel p: the per-lane
-// arithmetic is exactly accumulate_component's (same operations, same order), but laid out so
-// the compiler vectorizes across pixels. The exp stays a scalar loop (no portable vector exp).
+// Adds one component to the sums of a block of kPixelBlock pixels, lane p holding pixel p at
+// offset (dh[p], dw[p]) = m − c; kShape: also the covariance part. Laid out so the compiler
+// vectorizes across pixels; the exp stays a scalar loop (no portable vector exp).
 inline constexpr int kPixelBlock = 8;
 
 struct ComponentSumsBlock {
@@ -193,14 +142,6 @@ KOKKOS_INLINE_FUNCTION void star_profile_from_sums(const ComponentSums& a, const
     }
 }
 
-KOKKOS_INLINE_FUNCTION void star_profile(const ProfileComponent* comps, int n, double dh,
-                                         double dw, const double jac[4], StarProfile& out) {
-  ComponentSums a;
-  clear(a);
-  for (int k = 0; k < n; ++k) accumulate_component<false>(comps[k], dh, dw, a);
-  star_profile_from_sums(a, jac, out);
-}
-
 KOKKOS_INLINE_FUNCTION double s5(const ComponentSums& a, int i, int j) {
   return i <= j ? a.s2[sym_index(5, i, j)] : a.s2[sym_index(5, j, i)];
 }
@@ -261,21 +202,6 @@ KOKKOS_INLINE_FUNCTION void galaxy_profile_from_sums(const ComponentSums& dev,
     out.hess[p < 2 ? sym_index(6, p, 2) : sym_index(6, 2, p)] = s;
   }
   out.hess[sym_index(6, 2, 2)] = 0;
-}
-
-KOKKOS_INLINE_FUNCTION void galaxy_profile(const ProfileComponent* comps, int n, double dh,
-                                           double dw, const double jac[4], double frac_dev,
-                                           const ShapeDerivs& shape, GalaxyProfile& out) {
-  ComponentSums dev, ex;
-  clear(dev);
-  clear(ex);
-  for (int k = 0; k < n; ++k) {
-    if (comps[k].is_dev)
-      accumulate_component<true>(comps[k], dh, dw, dev);
-    else
-      accumulate_component<true>(comps[k], dh, dw, ex);
-  }
-  galaxy_profile_from_sums(dev, ex, jac, frac_dev, shape, out);
 }
 
 }  // namespace celeste::model
