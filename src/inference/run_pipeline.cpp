@@ -12,6 +12,7 @@
 #include <map>
 
 #include "bench/flop_count.hpp"
+#include "celeste/model/components.hpp"
 #include "celeste/optimizer/status.hpp"
 #include "inference/cyclades.hpp"
 #include "inference/regions.hpp"
@@ -57,6 +58,11 @@ std::vector<survey::Image> load_images(const config::RunConfig& cfg) {
     }
   }
   if (images.empty()) throw InputError(cfg.file + ": no images to process");
+  for (const auto& im : images)
+    if (im.psf.empty() || static_cast<int>(im.psf.size()) > model::kMaxPsfComponents)
+      throw InputError(im.source + ": PSF has " + std::to_string(im.psf.size()) +
+                       " Gaussian components; this build supports 1.." +
+                       std::to_string(model::kMaxPsfComponents));
   return images;
 }
 
