@@ -3,6 +3,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -234,6 +235,9 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
         r.elbo_gain = f.f_initial - f.f_final;
         r.grad_norm = f.gradient_norm_inf;
         r.lr_sd = last_fit[s].lr_sd;
+        if (!patches.by_source[s].empty())
+          r.gal_position_angle_deg = survey::sky_position_angle_deg(
+              params[s][param::angle], patches.by_source[s].front().jac, params[s][param::dec]);
       }
       res.push_back(r);
     }

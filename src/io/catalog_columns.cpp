@@ -194,6 +194,9 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   real("gal_angle_deg", "deg", "F9.4",
        "galaxy major-axis angle in pixel coordinates (phi), reduced to [0, 180)",
        [](const survey::SourceResult& r) { return angle_deg_0_180(r.params[param::angle]); });
+  real("gal_pa_deg", "deg", "F9.4",
+       "galaxy major-axis position angle on the sky, east of north, [0, 180)",
+       [](const survey::SourceResult& r) { return r.gal_position_angle_deg; });
   real("gal_radius_px", "pix", "F10.5", "circularized galaxy scale sigma*sqrt(rho), pixels",
        [](const survey::SourceResult& r) {
          return r.params[param::radius] * std::sqrt(r.params[param::axis_ratio]);

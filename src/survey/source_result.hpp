@@ -24,6 +24,9 @@ struct SourceResult {
   int failure_flags = 0;  // bitmask, meaning defined by the optimizer
   double elbo = 0, elbo_gain = 0, grad_norm = 0;
   bool bad_sky = false;  // model.md §8.3
+  // Galaxy major-axis position angle on the sky, degrees east of north in [0, 180), from φ
+  // (pixel coordinates) through the WCS at the source; NaN when unknown.
+  double gal_position_angle_deg = std::numeric_limits<double>::quiet_NaN();
   // Linear-response posterior sds by canonical index (kernels/celeste/model/linear_response.hpp;
   // position in degrees); NaN where not computed (the catalog then uses the mean-field sds).
   std::array<double, 44> lr_sd = nan_array();

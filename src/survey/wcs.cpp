@@ -68,6 +68,16 @@ std::array<double, 4> TanWcs::pixel_world_jacobian(double ra, double dec) const 
           (p_dec[1] - p0[1]) / delta};
 }
 
+double sky_position_angle_deg(double phi, const std::array<double, 4>& jac, double dec_deg) {
+  const double dh = std::cos(phi), dw = std::sin(phi);
+  const double det = jac[0] * jac[3] - jac[1] * jac[2];
+  const double dra = (jac[3] * dh - jac[1] * dw) / det;
+  const double ddec = (-jac[2] * dh + jac[0] * dw) / det;
+  double pa = std::atan2(dra * std::cos(dec_deg * M_PI / 180.0), ddec) * 180.0 / M_PI;
+  pa = std::fmod(pa, 180.0);
+  return pa < 0 ? pa + 180.0 : pa;
+}
+
 int band_index(const std::string& name) {
   for (int b = 0; b < kNumBands; ++b)
     if (name == kBandNames[b]) return b;

@@ -35,4 +35,10 @@ class TanWcs {
   bool valid_ = false;
 };
 
+// Position angle on the sky (degrees east of north, in [0, 180)) of the pixel-space direction
+// (cos φ, sin φ) in (h, w), through the inverse of jac = ∂(h, w)/∂(ra, dec) (row-major, as
+// pixel_world_jacobian) at declination dec_deg. Used to report galaxy orientations
+// independently of the image they were measured in.
+double sky_position_angle_deg(double phi, const std::array<double, 4>& jac, double dec_deg);
+
 }  // namespace celeste::survey

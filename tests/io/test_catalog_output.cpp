@@ -53,6 +53,7 @@ survey::SourceResult galaxy_result() {
   r.elbo_gain = 321.25;
   r.grad_norm = 1e-9;
   for (int p = 0; p < 44; ++p) r.lr_sd[p] = 1e-3 * (p + 1);  // linear-response sds
+  r.gal_position_angle_deg = 42.5;
   return r;
 }
 
@@ -138,7 +139,7 @@ std::vector<std::string> contract_names() {
     n.push_back("color_" + c + "_sd_mf");
   }
   n.insert(n.end(), {"ra_sd", "dec_sd", "gal_frac_dev_sd", "gal_axis_ratio_sd",
-                     "gal_angle_deg_sd", "gal_scale_px_sd"});
+                     "gal_angle_deg_sd", "gal_scale_px_sd", "gal_pa_deg"});
   n.insert(n.end(), {"gal_frac_dev", "gal_axis_ratio", "gal_angle_deg", "gal_radius_px",
                      "gal_scale_px", "status", "status_code", "iterations", "failure_flags",
                      "elbo", "elbo_gain", "grad_norm", "bad_sky"});

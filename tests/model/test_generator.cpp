@@ -134,3 +134,26 @@ TEST(Generator, SameSeedSameSurvey) {
 
 }  // namespace
 }  // namespace celeste::testing
+
+namespace celeste::testing {
+namespace {
+
+// Galaxy orientation on the sky from the pixel angle: with RA increasing towards −h (CD1_1 < 0,
+// the usual east-left orientation) a major axis along +h points west (PA 90 mod 180) and one
+// along +w points north (PA 0); a 30° image rotation shifts the PA by 30°.
+TEST(SkyPositionAngle, FollowsTheWcs) {
+  const double s = 0.396 / 3600;
+  for (double rot_deg : {0.0, 30.0}) {
+    const double r = rot_deg * M_PI / 180;
+    const survey::TanWcs wcs({100, 100}, {30.0, 10.0},
+                             {{{-s * std::cos(r), s * std::sin(r)}, {s * std::sin(r), s * std::cos(r)}}});
+    const auto jac = wcs.pixel_world_jacobian(30.0, 10.0);
+    const double along_h = survey::sky_position_angle_deg(0.0, jac, 10.0);
+    const double along_w = survey::sky_position_angle_deg(M_PI / 2, jac, 10.0);
+    EXPECT_NEAR(std::fmod(along_h - rot_deg + 360.0, 180.0), 90.0, 0.05) << rot_deg;
+    EXPECT_NEAR(std::fmod(along_w - rot_deg + 180.0 + 0.01, 180.0) - 0.01, 0.0, 0.05) << rot_deg;
+  }
+}
+
+}  // namespace
+}  // namespace celeste::testing
