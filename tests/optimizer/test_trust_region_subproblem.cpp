@@ -331,3 +331,28 @@ TEST(TrustRegionSubproblem, MatchesBruteForceOnTheCircle) {
 }
 
 }  // namespace
+
+TEST(TrustRegionSubproblem, ShiftFloorRelativeToSpreadDampsSmallCurvatures) {
+  // The ELBO-fit pattern (docs/decisions.md "Optimizer: convergence at bounds"): λ_1 slightly
+  // negative, a huge spread, a coordinate with curvature 0.02 and gradient 0.02 (a parameter
+  // converging to its bound; Newton step -1), and a radius so large that the secular root lies
+  // below λ_lb: the step is s(λ_lb), whose component along that eigenvector is
+  // -0.02 / (0.02 + λ_lb), λ_lb = 0.005 + c (λ_n - λ_1) (Newton: -1).
+  const std::vector<double> d{-0.005, 0.02, 1e3, 4e7};
+  const Problem p = make_problem(d, {1e-4, 0.02, 1.0, 1.0}, 5);
+  auto component = [&](const std::vector<double>& s, int k) {
+    double c = 0;
+    for (int i = 0; i < 4; ++i) c += p.q(i, k) * s[i];
+    return c;
+  };
+  const Solved optim = solve(p.h, p.g, 1e6);  // Optim's floor: λ_lb = 0.005 + 1e-8 · 4e7
+  EXPECT_FALSE(optim.step.interior);
+  const double spread = 4e7 + 0.005;
+  EXPECT_NEAR(component(optim.s, 1), -0.02 / (0.025 + 1e-8 * spread), 1e-9);  // -0.047
+  TrustRegionSubproblemOptions elbo;
+  elbo.shift_floor_relative = 1e-12;  // λ_lb = 0.005 + 4e-5: damped by λ_1 only
+  const Solved fixed = solve(p.h, p.g, 1e6, elbo);
+  // Tolerance: H + λI has condition ~1e12 here (measured error 4e-8).
+  EXPECT_NEAR(component(fixed.s, 1), -0.02 / (0.025 + 1e-12 * spread), 1e-6);  // -0.80
+  EXPECT_LT(model(p.h, p.g, fixed.s), model(p.h, p.g, optim.s));
+}

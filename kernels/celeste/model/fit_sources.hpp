@@ -107,7 +107,7 @@ struct FitSources {
   Kokkos::View<double**, Kokkos::LayoutRight, memory_space> theta;  // tasks × 44: out
   Kokkos::View<optimizer::OptimizerResult*, memory_space> results;
   ColorPrior prior;
-  optimizer::NewtonTrustRegionOptions options;
+  optimizer::NewtonTrustRegionOptions options;  // model::elbo_trust_region_options() (source_fit.hpp)
   // Optional outputs (left empty: not computed).
   Kokkos::View<double**, Kokkos::LayoutRight, memory_space> lr_sd;    // tasks × 44
   Kokkos::View<double***, Kokkos::LayoutRight, memory_space> lr_cov;  // tasks × 16 × 16

@@ -13,7 +13,9 @@
 //  1. H = Q diag(λ_1 ≤ … ≤ λ_n) Q^T by Jacobi (symmetric_eigen.hpp); qg = Q^T g.
 //  2. λ_1 ≥ 1e-8 and ||H^{-1} g||² = Σ qg_i²/λ_i² ≤ Δ²: interior Newton step s = -H^{-1} g,
 //     solved by KokkosBatched LU + Trsv (spd_solve.hpp).
-//  3. Otherwise the step lies on the boundary: λ_lb = -λ_1 + max(1e-8, 1e-8 (λ_n - λ_1)).
+//  3. Otherwise the step lies on the boundary: λ_lb = -λ_1 + max(1e-8, c (λ_n - λ_1)) with
+//     c = options.shift_floor_relative (Optim and the default: 1e-8; the ELBO fit uses 1e-12,
+//     docs/optimizer.md "Shift floor").
 //     Hard case (λ_1 < 0, qg ≈ 0 on the λ_1 eigenspace, and the step built from the other
 //     eigenvectors at λ = -λ_1 is shorter than Δ): s = τ q_1 - Σ_{i∉cluster} qg_i/(λ_i+λ) q_i
 //     with τ = sqrt(Δ² - r²). This is the minimizer; Optim v0.7.8 adds +qg_i/(λ_i+λ) q_i
@@ -42,6 +44,11 @@ struct TrustRegionSubproblemOptions {
   int max_root_iterations = 5;     // Newton steps on the secular equation
   double min_eigenvalue_for_interior = 1e-8;  // λ_1 below this: never the interior step
   double hard_case_tolerance = 1e-10;  // eigenvalue cluster width and |qg_i| "zero" threshold
+  // c in the smallest multiplier λ_lb = -λ_1 + max(1e-8, c (λ_n - λ_1)) of a boundary step:
+  // keeps H + λI safely positive definite. Optim v0.7.8: 1e-8. Where the secular root lies
+  // below λ_lb (λ_1 < 0 and ||s(λ_lb)|| < Δ) the step is s(λ_lb), damped by λ_lb + λ_1 in every
+  // direction; with a large spread that shift dwarfs the small curvatures (docs/optimizer.md).
+  double shift_floor_relative = 1e-8;
   int max_jacobi_sweeps = kDefaultJacobiMaxSweeps;
 };
 
@@ -184,7 +191,7 @@ KOKKOS_INLINE_FUNCTION TrustRegionStep solve_trust_region_subproblem(
 
   // 3. Boundary step.
   const double spread = lambda_max - lambda_min;
-  const double lambda_lb = -lambda_min + kmath::fmax(1e-8, 1e-8 * spread);
+  const double lambda_lb = -lambda_min + kmath::fmax(1e-8, options.shift_floor_relative * spread);
   double lambda = lambda_lb;
 
   if (lambda_min < 0.0) {
