@@ -1,4 +1,5 @@
 #include "io/catalog_columns.hpp"
+#include "survey/magnitudes.hpp"
 
 #include <celeste/param_layout.hpp>
 
@@ -10,9 +11,7 @@
 namespace celeste::io {
 namespace {
 
-constexpr double kMagPerLn = 2.5 / M_LN10;  // magnitudes per natural-log unit of flux
-constexpr std::array<double, kNumBands> kAsinhSoftening{1.4e-10, 0.9e-10, 1.2e-10, 1.8e-10,
-                                                        7.4e-10};
+using survey::kMagPerLn;  // magnitudes per natural-log unit of flux
 constexpr std::array<const char*, kNumBands> kBands{"u", "g", "r", "i", "z"};
 constexpr std::array<const char*, kNumColors> kColors{"ug", "gr", "ri", "iz"};
 
@@ -55,8 +54,7 @@ CatalogColumn make(const std::string& name, ColumnKind kind, const std::string& 
 }  // namespace
 
 double asinh_magnitude(double flux_nmgy, int band) {
-  const double b = kAsinhSoftening.at(static_cast<std::size_t>(band));
-  return -kMagPerLn * (std::asinh(flux_nmgy * 1e-9 / (2 * b)) + std::log(b));
+  return survey::asinh_magnitude(flux_nmgy, band);
 }
 
 const char* status_name(int status_code) {

@@ -5,16 +5,6 @@
 
 namespace celeste::score {
 
-double flux_to_asinh_mag(double flux_nmgy, int band) {
-  const double b = kAsinhSoftening[static_cast<std::size_t>(band)];
-  return -kMagPerLn * (std::asinh(flux_nmgy * 1e-9 / (2 * b)) + std::log(b));
-}
-
-double asinh_mag_to_flux(double mag, int band) {
-  const double b = kAsinhSoftening[static_cast<std::size_t>(band)];
-  return 1e9 * 2 * b * std::sinh(-mag / kMagPerLn - std::log(b));
-}
-
 double color_mag_from_fluxes(double flux_blue, double flux_red) {
   // `!(x > 0)` also rejects NaN.
   if (!(flux_blue > 0) || !(flux_red > 0)) return std::numeric_limits<double>::quiet_NaN();

@@ -26,12 +26,6 @@ struct LikelihoodSums {
     for (int i = 0; i < kNumLikelihoodParams; ++i) grad[i] = 0;
     for (int i = 0; i < kLikelihoodHessianSize; ++i) hess[i] = 0;
   }
-  KOKKOS_INLINE_FUNCTION LikelihoodSums& operator+=(const LikelihoodSums& o) {
-    value += o.value;
-    for (int i = 0; i < kNumLikelihoodParams; ++i) grad[i] += o.grad[i];
-    for (int i = 0; i < kLikelihoodHessianSize; ++i) hess[i] += o.hess[i];
-    return *this;
-  }
 };
 
 KOKKOS_INLINE_FUNCTION constexpr int lh_index(int p, int q) {  // p <= q

@@ -27,11 +27,6 @@ struct ComponentSums {
   double s2[15];  // packed upper 5×5
 };
 
-KOKKOS_INLINE_FUNCTION void clear(ComponentSums& a) {
-  a.s0 = 0;
-  for (int i = 0; i < 5; ++i) a.s1[i] = 0;
-  for (int i = 0; i < 15; ++i) a.s2[i] = 0;
-}
 
 // Adds one component to the sums of a block of kPixelBlock pixels, lane p holding pixel p at
 // offset (dh[p], dw[p]) = m − c; kShape: also the covariance part. Laid out so the compiler
