@@ -80,7 +80,7 @@ RunConfig load_run_config(const std::string& file) {
   }
   if (auto s = root.optional_section("model")) {
     ModelOptions& m = c.model;
-    m.variant = s->optional_choice("variant", {"P"}, m.variant);
+    m.variant = s->optional_choice("variant", {"K", "P"}, m.variant);
     m.psf_components = static_cast<int>(s->optional_int("psf_components", m.psf_components,
                                                         "an integer 1..4"));
     s->check(m.psf_components >= 1 && m.psf_components <= 4, "psf_components", "an integer 1..4");

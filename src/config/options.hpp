@@ -29,7 +29,9 @@ struct RegionOptions {
 };
 
 struct ModelOptions {
-  std::string variant = "P";           // petascale-era model (the only one implemented)
+  // "K": P with stars rendered by the survey's pixelized PSF where it has one (SDSS psField);
+  // "P": the petascale-era published model exactly (stars are the PSF mixture). docs/config.md.
+  std::string variant = "K";
   int psf_components = 2;              // Gaussian components per PSF
   std::array<double, 2> type_prior{0.099, 0.001};  // unnormalized P(star), P(galaxy)
 };

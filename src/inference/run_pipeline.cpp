@@ -170,7 +170,9 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
   if (rep.targets == 0)
     throw InputError(cfg.catalog.path + ": no catalog source lies inside the configured region");
 
-  const model::SurveyPatches patches = model::build_patches(catalog, images);
+  model::PatchOptions patch_options;
+  patch_options.pixelized_stars = cfg.model.variant == "K";
+  const model::SurveyPatches patches = model::build_patches(catalog, images, patch_options);
   std::vector<double> work(S, 0.0);
   for (int s = 0; s < S; ++s)
     for (const auto& p : patches.by_source[s]) work[s] += static_cast<double>(p.active_count());

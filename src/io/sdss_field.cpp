@@ -219,6 +219,7 @@ std::vector<survey::Image> read_sdss_field(const std::string& dir, int run, int 
     img.field = field;
     img.wcs = fr.wcs;
     img.psf = psf.components;
+    img.pixel_psf = eigen;
     img.iota.resize(fr.width);
     for (int h = 0; h < fr.width; ++h) img.iota[h] = det.gain / fr.calibvec[h];
     const long bad = mask_nonfinite(fr.nmgy);

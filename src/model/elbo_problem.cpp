@@ -1,6 +1,7 @@
 #include "model/elbo_problem.hpp"
 
 #include <cmath>
+#include <map>
 
 #include "celeste/model/source_render.hpp"
 
@@ -11,6 +12,7 @@ struct TaskData {
   std::vector<PatchGeometry> patches;
   std::vector<PsfGaussian> psf;
   std::vector<VisitedPixel> pixels;
+  std::vector<int> patch_stamp;  // per patch: SurveyPatches::star_stamps index, -1 none
   long neighbor_visits = 0;
 };
 
@@ -27,6 +29,8 @@ struct RenderedNeighbor {
   const SourceParams* theta;
   std::vector<ProfileComponent> comps;
   int K;
+  const double* stamp;  // pixelized star profile (nullptr: the PSF mixture)
+  int stamp_n;
   Brightness bright;
   double center[2];
 };
@@ -46,6 +50,8 @@ TaskData build_task(const std::vector<survey::Image>& images, const SurveyPatche
         r.patch = &q;
         r.theta = &params[s];
         r.K = static_cast<int>(psf.size());
+        r.stamp = sp.stamp_coeffs(q);
+        r.stamp_n = sp.stamp_size(q);
         r.comps.resize(kMaxComponentsPerPatch);
         const auto& th = params[s];
         double shape_cov[3];
@@ -60,6 +66,8 @@ TaskData build_task(const std::vector<survey::Image>& images, const SurveyPatche
     g.psf_begin = static_cast<int>(d.psf.size());
     g.psf_count = static_cast<int>(psf.size());
     g.pixel_begin = static_cast<int>(d.pixels.size());
+    g.stamp_begin = 0;  // set when the batch is merged
+    g.stamp_size = sp.stamp_size(patch);
     for (int i = 0; i < 2; ++i) {
       g.p0[i] = patch.p0[i];
       g.u0[i] = patch.u0[i];
@@ -80,7 +88,8 @@ TaskData build_task(const std::vector<survey::Image>& images, const SurveyPatche
         for (const auto& r : nbrs) {
           if (!r.patch->is_active(h, w)) continue;
           double fs, fg, mean, second;
-          profile_values(r.comps.data(), r.K, (*r.theta)[param::frac_dev], h - r.center[0],
+          profile_values(r.comps.data(), r.K, (*r.theta)[param::frac_dev], r.stamp, r.stamp_n,
+                         h - r.center[0],
                          w - r.center[1], fs, fg);
           source_moments(r.theta->data(), r.bright, fs, fg, mean, second);
           px.background_mean += mean;
@@ -91,7 +100,10 @@ TaskData build_task(const std::vector<survey::Image>& images, const SurveyPatche
         d.pixels.push_back(px);
       }
     g.pixel_count = static_cast<int>(d.pixels.size()) - g.pixel_begin;
-    if (g.pixel_count > 0) d.patches.push_back(g);
+    if (g.pixel_count > 0) {
+      d.patches.push_back(g);
+      d.patch_stamp.push_back(patch.star_stamp);
+    }
   }
   return d;
 }
@@ -108,12 +120,23 @@ ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
       "Celeste::ELBO::build_tasks", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, T),
       [&](int t) { tasks[t] = build_task(images, patches, params, targets[t]); });
   ElboBatchHost host;
+  std::map<int, int> stamp_offset;  // star_stamps index -> offset in host.stamps
   for (auto& d : tasks) {
     const int psf_offset = static_cast<int>(host.psf.size());
     const int pixel_offset = static_cast<int>(host.pixels.size());
-    for (auto g : d.patches) {
+    for (std::size_t k = 0; k < d.patches.size(); ++k) {
+      PatchGeometry g = d.patches[k];
       g.psf_begin += psf_offset;
       g.pixel_begin += pixel_offset;
+      if (const int st = d.patch_stamp[k]; st >= 0) {
+        auto it = stamp_offset.find(st);
+        if (it == stamp_offset.end()) {
+          it = stamp_offset.emplace(st, static_cast<int>(host.stamps.size())).first;
+          const auto& c = patches.star_stamps[st].coeffs;
+          host.stamps.insert(host.stamps.end(), c.begin(), c.end());
+        }
+        g.stamp_begin = it->second;
+      }
       host.patches.push_back(g);
     }
     host.psf.insert(host.psf.end(), d.psf.begin(), d.psf.end());

@@ -24,6 +24,7 @@ struct ElboBatchHost {
   std::vector<PatchGeometry> patches;
   std::vector<PsfGaussian> psf;
   std::vector<VisitedPixel> pixels;
+  std::vector<double> stamps;         // pixelized star profiles used by the batch's patches
   std::vector<long> active_visits;    // per task: pixel visits per ELBO evaluation
   std::vector<long> neighbor_visits;  // per task: neighbour contributions in the background
 
@@ -49,6 +50,7 @@ ElboInputs<MemorySpace> upload_elbo_batch(const ElboBatchHost& host) {
   copy(in.patches, host.patches, "Celeste::patches");
   copy(in.psf, host.psf, "Celeste::psf");
   copy(in.pixels, host.pixels, "Celeste::pixels");
+  copy(in.stamps, host.stamps, "Celeste::star_stamps");
   return in;
 }
 

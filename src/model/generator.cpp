@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "celeste/model/source_render.hpp"
+#include "model/render.hpp"
 #include "celeste/model_constants.hpp"
 #include "io/catalog_entries.hpp"
 #include "io/generic_images.hpp"
@@ -162,51 +163,16 @@ std::vector<survey::Image> make_image_geometry(const config::GenerateConfig& cfg
 
 std::vector<double> render_expected_counts(const survey::Image& image,
                                            const survey::Catalog& catalog) {
-  const int K = static_cast<int>(image.psf.size());
-  if (K < 1 || K > kMaxPsfComponents)
-    throw std::invalid_argument(image.source + ": PSF must have 1.." +
-                                std::to_string(kMaxPsfComponents) + " components");
-  std::vector<PsfGaussian> psf(K);
-  double psf_var = 0;
-  for (int k = 0; k < K; ++k) {
-    psf[k].weight = image.psf[k].weight;
-    for (int i = 0; i < 2; ++i) psf[k].mean[i] = image.psf[k].mean[i];
-    for (int i = 0; i < 3; ++i) psf[k].cov[i] = image.psf[k].cov[i];
-    psf_var = std::max(psf_var, std::max(psf[k].cov[0], psf[k].cov[2]));
-  }
-  // Sky in nmgy per pixel first; sources added in nmgy; times ι at the end.
-  std::vector<double> nmgy(image.sky.begin(), image.sky.end());
-  std::vector<ProfileComponent> comps(kMaxComponentsPerPatch);
-  for (const auto& e : catalog) {
-    const auto theta = point_parameters(e);
-    const auto p0 = image.wcs.world_to_pix(e.ra, e.dec);
-    const auto jac = image.wcs.pixel_world_jacobian(e.ra, e.dec);
-    double shape_cov[3];
-    shape_covariance(e.gal_axis_ratio, e.gal_angle, e.gal_radius_px, shape_cov);
-    build_patch_components(psf.data(), K, shape_cov, comps.data());
-    const Brightness bright = brightness(theta.data(), image.band);
-    // Render out to where the widest Gaussian has dropped by e^-18 (6σ).
-    const double widest = psf_var + (e.is_star ? 0.0 : 7.23 * e.gal_radius_px * e.gal_radius_px);
-    const double radius = std::min(120.0, 6.0 * std::sqrt(widest) + 2.0);
-    const int h0 = std::max(1, static_cast<int>(std::floor(p0[0] - radius)));
-    const int h1 = std::min(image.width, static_cast<int>(std::ceil(p0[0] + radius)));
-    const int w0 = std::max(1, static_cast<int>(std::floor(p0[1] - radius)));
-    const int w1 = std::min(image.height, static_cast<int>(std::ceil(p0[1] + radius)));
-    const double u0[2] = {e.ra, e.dec}, pp0[2] = {p0[0], p0[1]};
-    double center[2];
-    source_center(theta.data(), pp0, u0, jac.data(), center);
-    for (int w = w0; w <= w1; ++w)
-      for (int h = h0; h <= h1; ++h) {
-        double f_star, f_gal, mean, second;
-        profile_values(comps.data(), K, e.gal_frac_dev, h - center[0], w - center[1], f_star,
-                       f_gal);
-        source_moments(theta.data(), bright, f_star, f_gal, mean, second);
-        nmgy[image.index(h, w)] += mean;
-      }
-  }
+  std::vector<SourceParams> params;
+  params.reserve(catalog.size());
+  for (const auto& e : catalog) params.push_back(point_parameters(e));
+  std::vector<double> counts = render_sources_nmgy(image, params, PatchOptions{});
   for (int w = 1; w <= image.height; ++w)
-    for (int h = 1; h <= image.width; ++h) nmgy[image.index(h, w)] *= image.iota[h - 1];
-  return nmgy;
+    for (int h = 1; h <= image.width; ++h) {
+      const std::size_t i = image.index(h, w);
+      counts[i] = (counts[i] + image.sky[i]) * image.iota[h - 1];
+    }
+  return counts;
 }
 
 void sample_counts(survey::Image& image, const std::vector<double>& expected, std::uint64_t seed) {

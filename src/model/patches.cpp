@@ -2,6 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "celeste/model/star_stamp.hpp"
 
 namespace celeste::model {
 
@@ -36,6 +42,56 @@ double patch_radius(const survey::CatalogEntry& entry, const survey::Image& imag
   return std::min(options.max_radius_px, std::sqrt(std::max(0.0, r2)));
 }
 
+namespace {
+int stamp_grid_columns(const survey::Image& im, const PatchOptions& options) {
+  return std::max(1, static_cast<int>(std::ceil(im.width / options.stamp_spacing_px)));
+}
+int stamp_grid_rows(const survey::Image& im, const PatchOptions& options) {
+  return std::max(1, static_cast<int>(std::ceil(im.height / options.stamp_spacing_px)));
+}
+}  // namespace
+
+int star_stamp_node(const survey::Image& im, double h, double w, const PatchOptions& options) {
+  if (!options.pixelized_stars || im.pixel_psf.empty()) return -1;
+  const double S = options.stamp_spacing_px;
+  const int nh = stamp_grid_columns(im, options), nw = stamp_grid_rows(im, options);
+  const int i = std::clamp(static_cast<int>(std::floor((h - 0.5) / S)), 0, nh - 1);
+  const int j = std::clamp(static_cast<int>(std::floor((w - 0.5) / S)), 0, nw - 1);
+  return j * nh + i;
+}
+
+StarStamp make_star_stamp(const survey::Image& im, int image_index, int node,
+                          const PatchOptions& options) {
+  StarStamp st;
+  st.image = image_index;
+  if (node < 0) return st;
+  const double S = options.stamp_spacing_px;
+  const int nh = stamp_grid_columns(im, options);
+  const int i = node % nh, j = node / nh;
+  // Node centre (1-based, continuous), kept inside the image.
+  st.center = {std::min(0.5 + (i + 0.5) * S, im.width + 0.5),
+               std::min(0.5 + (j + 0.5) * S, im.height + 0.5)};
+  const survey::EigenPsf& psf = im.pixel_psf;
+  const std::string where = psf.source + ": PSF stamp at (h, w) = (" +
+                            std::to_string(st.center[0]) + ", " + std::to_string(st.center[1]) +
+                            ")";
+  if (psf.rnrow != psf.rncol || psf.rnrow < 5 || psf.rnrow % 2 == 0)
+    throw std::invalid_argument(where + " is " + std::to_string(psf.rncol) + " x " +
+                                std::to_string(psf.rnrow) +
+                                "; a square stamp of odd side >= 5 is needed");
+  // stamp_at takes the 0-based frame (row, col) of the node centre.
+  const std::vector<double> stamp = psf.stamp_at(st.center[1] - 1.0, st.center[0] - 1.0);
+  double sum = 0;
+  for (double v : stamp) {
+    if (!std::isfinite(v)) throw std::invalid_argument(where + " has non-finite values");
+    sum += v;
+  }
+  if (!(sum > 0)) throw std::invalid_argument(where + " does not sum to a positive flux");
+  st.size = psf.rnrow;
+  st.coeffs = star_stamp_coefficients(stamp, st.size);
+  return st;
+}
+
 SurveyPatches build_patches(const survey::Catalog& catalog,
                             const std::vector<survey::Image>& images,
                             const PatchOptions& options) {
@@ -44,6 +100,7 @@ SurveyPatches build_patches(const survey::Catalog& catalog,
   out.by_source.resize(S);
   out.neighbors.resize(S);
   out.max_radius.assign(S, 0.0);
+  std::map<std::pair<int, int>, int> stamp_index;  // (image, node) -> out.star_stamps
   for (int s = 0; s < S; ++s) {
     const auto& e = catalog[s];
     for (int n = 0; n < static_cast<int>(images.size()); ++n) {
@@ -66,6 +123,15 @@ SurveyPatches build_patches(const survey::Catalog& catalog,
       p.p0 = p0;
       p.u0 = {e.ra, e.dec};
       p.jac = im.wcs.pixel_world_jacobian(e.ra, e.dec);
+      if (const int node = star_stamp_node(im, p0[0], p0[1], options); node >= 0) {
+        auto it = stamp_index.find({n, node});
+        if (it == stamp_index.end()) {
+          it = stamp_index.emplace(std::make_pair(n, node), static_cast<int>(out.star_stamps.size()))
+                   .first;
+          out.star_stamps.push_back(make_star_stamp(im, n, node, options));
+        }
+        p.star_stamp = it->second;
+      }
       p.active.assign(static_cast<std::size_t>(p.box_width()) * (w1 - w0 + 1), 0);
       const double r2min = options.min_radius_px * options.min_radius_px;
       for (int w = w0; w <= w1; ++w)

@@ -19,6 +19,20 @@ struct PatchOptions {
   double max_radius_px = 25.0;
   double min_radius_px = 8.0;     // active if within this distance of the centre
   double noise_fraction = 0.5;    // ... or x > ι ε (1 + noise_fraction)
+  // Stars rendered with the image's pixelized PSF where it has one (model variant K); false:
+  // with the Gaussian mixture (variant P, the published model).
+  bool pixelized_stars = true;
+  // The pixelized PSF is evaluated on a grid of nodes this far apart (px) and each patch uses
+  // its nearest node: the SDSS PSF changes by ~0.1 % of its peak over 128 px (docs/psf.md).
+  double stamp_spacing_px = 256.0;
+};
+
+// One pixelized star profile: the image's PSF at a grid node, as star_stamp.hpp coefficients.
+struct StarStamp {
+  int image = 0;
+  std::array<double, 2> center{};  // (h, w) where the PSF was evaluated
+  int size = 0;                    // stamp side n
+  std::vector<double> coeffs;      // star_stamp_coefficient_count(n) values
 };
 
 struct SourcePatch {
@@ -29,6 +43,7 @@ struct SourcePatch {
   std::array<double, 2> u0{};            // catalog (ra, dec)
   std::array<double, 4> jac{};           // ∂(h, w)/∂(ra, dec) at u0
   std::vector<std::uint8_t> active;      // (w − w0) * box_width + (h − h0)
+  int star_stamp = -1;                   // into SurveyPatches::star_stamps; -1: PSF mixture
 
   int box_width() const { return h1 - h0 + 1; }
   bool contains(int h, int w) const { return h >= h0 && h <= h1 && w >= w0 && w <= w1; }
@@ -43,7 +58,24 @@ struct SurveyPatches {
   std::vector<std::vector<SourcePatch>> by_source;  // patches of source s, image ascending
   std::vector<std::vector<int>> neighbors;          // sources whose boxes overlap s's, ascending
   std::vector<double> max_radius;                   // per source, over images
+  std::vector<StarStamp> star_stamps;               // pixelized star profiles in use
+
+  // The star stamp coefficients of a patch and its size (nullptr, 0: the PSF mixture).
+  const double* stamp_coeffs(const SourcePatch& p) const {
+    return p.star_stamp < 0 ? nullptr : star_stamps[p.star_stamp].coeffs.data();
+  }
+  int stamp_size(const SourcePatch& p) const {
+    return p.star_stamp < 0 ? 0 : star_stamps[p.star_stamp].size;
+  }
 };
+
+// Grid node of the pixelized PSF nearest to (h, w) in `image` (node = j · columns + i), or −1
+// when stars use the PSF mixture there (no pixelized PSF, or options.pixelized_stars false).
+int star_stamp_node(const survey::Image& image, double h, double w, const PatchOptions& options);
+// The star stamp of node `node` (size 0 for node −1). Throws std::invalid_argument naming the
+// PSF's source for a non-square or even-sided stamp, non-finite values or a non-positive sum.
+StarStamp make_star_stamp(const survey::Image& image, int image_index, int node,
+                          const PatchOptions& options);
 
 // Radius (px) of a source's patch in an image (model.md §4.5 choose_patch_radius).
 double patch_radius(const survey::CatalogEntry& entry, const survey::Image& image,

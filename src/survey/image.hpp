@@ -1,7 +1,7 @@
 #pragma once
 // One survey image as the model consumes it, independent of the survey it came from
 // (SDSS frame, generic/Celeste-stamp FITS, synthetic). Host-side; the kernels get packed
-// device copies built from these (kernels/celeste/image_batch.hpp).
+// device copies built from these (kernels/celeste/model/elbo_inputs.hpp).
 //
 // Pixel coordinates follow model.md: 1-based and continuous, pixel (h, w) centred at (h, w),
 // h along FITS axis 1 (NAXIS1 = width), w along FITS axis 2 (NAXIS2 = height).
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "survey/eigen_psf.hpp"
 #include "survey/wcs.hpp"
 
 namespace celeste::survey {
@@ -33,7 +34,8 @@ struct Image {
   std::vector<float> pixels;  // x: photo-electrons; NaN = masked
   std::vector<float> sky;     // ε: sky background, nmgy per pixel (> 0)
   std::vector<double> iota;   // ι(h): electrons per nmgy, one per column h (size width)
-  std::vector<PsfComponent> psf;
+  std::vector<PsfComponent> psf;  // Gaussian mixture (galaxy profiles; stars when no stamp)
+  EigenPsf pixel_psf;             // the survey's pixelized PSF, when it has one (SDSS)
   TanWcs wcs;
   // Survey metadata (0 when unknown).
   int run = 0, camcol = 0, field = 0, epoch = 0;

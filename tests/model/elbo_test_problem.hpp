@@ -12,6 +12,7 @@
 
 #include "celeste/model/color_prior.hpp"
 #include "celeste/model/elbo_kernel.hpp"
+#include "celeste/model/star_stamp.hpp"
 #include "celeste/transforms.hpp"
 #include "model/reference_elbo.hpp"
 
@@ -24,8 +25,26 @@ struct TestProblem {
   std::array<double, 2> u0{};  // catalog position
 };
 
+// A skewed pixelized PSF stamp (n × n, row-major [w][h]): the patch's mixture plus an
+// off-centre blob, so the star profile is not any Gaussian mixture.
+inline std::vector<double> skewed_stamp(const std::vector<model::PsfGaussian>& psf, int n) {
+  std::vector<double> s(static_cast<std::size_t>(n) * n, 0.0);
+  const double c = 0.5 * (n - 1);
+  for (int w = 0; w < n; ++w)
+    for (int h = 0; h < n; ++h) {
+      double v = 0;
+      for (const auto& k : psf)
+        v += k.weight * gaussian_density(h - c - k.mean[0], w - c - k.mean[1], k.cov[0],
+                                         k.cov[1], k.cov[2]);
+      v += 0.05 * gaussian_density(h - c - 1.3, w - c + 0.7, 0.8, 0.1, 0.6);
+      s[static_cast<std::size_t>(w) * n + h] = v;
+    }
+  return s;
+}
+
+// stamp_n > 0: stars use a pixelized stamp of that side (star_stamp.hpp) instead of the mixture.
 inline TestProblem make_test_problem(std::mt19937_64& rng, int num_patches, int psf_k,
-                                     int half_size) {
+                                     int half_size, int stamp_n = 0) {
   std::uniform_real_distribution<double> U(0.0, 1.0);
   TestProblem prob;
   prob.u0 = {10.0 + U(rng), 0.5 + U(rng)};
@@ -54,6 +73,10 @@ inline TestProblem make_test_problem(std::mt19937_64& rng, int num_patches, int 
       psf.cov[1] = r * s1 * s2;
       psf.cov[2] = s2 * s2;
       patch.psf.push_back(psf);
+    }
+    if (stamp_n > 0) {
+      g.stamp_size = stamp_n;
+      patch.stamp = model::star_stamp_coefficients(skewed_stamp(patch.psf, stamp_n), stamp_n);
     }
     const double iota = 150 + 700 * U(rng), sky = 0.2 + 1.5 * U(rng);
     const int h0 = static_cast<int>(g.p0[0]), w0 = static_cast<int>(g.p0[1]);
@@ -116,8 +139,11 @@ model::ElboInputs<MemSpace> upload_problem(const TestProblem& prob, int num_task
   std::vector<PatchGeometry> patches;
   std::vector<PsfGaussian> psf;
   std::vector<VisitedPixel> pixels;
+  std::vector<double> stamps;
   for (const auto& rp : prob.patches) {
     PatchGeometry g = rp.geometry;
+    g.stamp_begin = static_cast<int>(stamps.size());
+    stamps.insert(stamps.end(), rp.stamp.begin(), rp.stamp.end());
     g.psf_begin = static_cast<int>(psf.size());
     g.psf_count = static_cast<int>(rp.psf.size());
     g.pixel_begin = static_cast<int>(pixels.size());
@@ -132,6 +158,10 @@ model::ElboInputs<MemSpace> upload_problem(const TestProblem& prob, int num_task
   in.patches = Kokkos::View<PatchGeometry*, MemSpace>("patches", np * num_tasks);
   in.psf = Kokkos::View<PsfGaussian*, MemSpace>("psf", psf.size());
   in.pixels = Kokkos::View<VisitedPixel*, MemSpace>("pixels", pixels.size());
+  in.stamps = Kokkos::View<double*, MemSpace>("stamps", stamps.size());
+  auto st = Kokkos::create_mirror_view(in.stamps);
+  for (std::size_t i = 0; i < stamps.size(); ++i) st(i) = stamps[i];
+  Kokkos::deep_copy(in.stamps, st);
   auto tb = Kokkos::create_mirror_view(in.task_patch_begin);
   auto pa = Kokkos::create_mirror_view(in.patches);
   auto ps = Kokkos::create_mirror_view(in.psf);

@@ -18,7 +18,42 @@ struct ReferencePatch {
   model::PatchGeometry geometry;
   std::vector<model::PsfGaussian> psf;
   std::vector<model::VisitedPixel> pixels;
+  // Pixelized star profile (geometry.stamp_size > 0): star_stamp.hpp coefficient grid.
+  std::vector<double> stamp;
 };
+
+// Centred uniform cubic B-spline β(x) (support |x| < 2), written from its textbook form.
+template <class T>
+T cubic_bspline(const T& x) {
+  const double a = std::fabs(value_of(x));
+  const T ax = value_of(x) < 0 ? -1.0 * x : x;
+  if (a >= 2.0) return T(0.0);
+  if (a >= 1.0) {
+    const T u = 2.0 - ax;
+    return u * u * u / 6.0;
+  }
+  return 2.0 / 3.0 - ax * ax + 0.5 * ax * ax * ax;
+}
+
+// The pixelized star profile at grid coordinate (u, v): Σ_ij c_ij β(u − i) β(v − j) then the
+// inverse transform 1e-3 e^y (y < 0) or 1e-3 (y + 1) (model.md §2.7), 0 off the grid.
+template <class T>
+T reference_stamp_profile(const std::vector<double>& coeffs, int n, const T& u, const T& v) {
+  using std::exp;
+  using std::floor;
+  const double uv = value_of(u), vv = value_of(v);
+  if (uv < 0 || uv > n - 1 || vv < 0 || vv > n - 1) return T(0.0);
+  T y(0.0);
+  const int i0 = static_cast<int>(floor(uv)), j0 = static_cast<int>(floor(vv));
+  for (int j = j0 - 2; j <= j0 + 2; ++j)
+    for (int i = i0 - 2; i <= i0 + 2; ++i) {
+      if (i < -1 || i > n || j < -1 || j > n) continue;
+      const double c = coeffs[static_cast<std::size_t>(j + 1) * (n + 2) + (i + 1)];
+      y = y + c * cubic_bspline(u - double(i)) * cubic_bspline(v - double(j));
+    }
+  if (value_of(y) < 0) return exp(y) / 1000.0;
+  return (y + 1.0) / 1000.0;
+}
 
 // Gaussian density N(y; 0, S) for symmetric S = (s11, s12, s22).
 template <class T>
@@ -52,10 +87,15 @@ void reference_profiles(const ReferencePatch& patch, const T* p, double h, doubl
   for (double a : c::kDevRawAmp) dev_sum += a;
   for (double a : c::kExpRawAmp) exp_sum += a;
   f_star = T(0.0);
+  const int n = g.stamp_size;
+  if (n > 0)
+    f_star = reference_stamp_profile(patch.stamp, n, (h - c0) + 0.5 * (n - 1),
+                                     (w - c1) + 0.5 * (n - 1));
   T f_dev(0.0), f_exp(0.0);
   for (const auto& k : patch.psf) {
     const T y0 = (h - k.mean[0]) - c0, y1 = (w - k.mean[1]) - c1;
-    f_star = f_star + k.weight * gaussian_density(y0, y1, T(k.cov[0]), T(k.cov[1]), T(k.cov[2]));
+    if (n == 0)
+      f_star = f_star + k.weight * gaussian_density(y0, y1, T(k.cov[0]), T(k.cov[1]), T(k.cov[2]));
     for (int j = 0; j < 8; ++j) {
       const double eta = c::kDevRawAmp[j] / dev_sum;
       const double nu = c::kDevRawVar[j] / (c::kDevRadiusAdjust * c::kDevRadiusAdjust);

@@ -32,9 +32,10 @@ ElboOutput reference_output(const TestProblem& prob, const std::array<double, kN
   return r;
 }
 
-void check_against_reference(SourceKind kind, int psf_k, std::uint64_t seed) {
+void check_against_reference(SourceKind kind, int psf_k, std::uint64_t seed, int stamp_n = 0) {
   std::mt19937_64 rng(seed);
-  const TestProblem prob = make_test_problem(rng, /*num_patches=*/5, psf_k, /*half_size=*/5);
+  const TestProblem prob =
+      make_test_problem(rng, /*num_patches=*/5, psf_k, /*half_size=*/5, stamp_n);
   std::vector<std::array<double, kNumParams>> thetas;
   for (int i = 0; i < 3; ++i) thetas.push_back(random_parameters(rng, prob, kind));
   const auto kernel = run_kernel<Kokkos::DefaultExecutionSpace>(prob, thetas);
@@ -56,6 +57,15 @@ TEST(ElboReference, GalaxyMatchesReference) { check_against_reference(SourceKind
 TEST(ElboReference, MixedMatchesReference) { check_against_reference(SourceKind::mixed, 2, 13); }
 TEST(ElboReference, ThreeComponentPsfMatchesReference) {
   check_against_reference(SourceKind::mixed, 3, 14);
+}
+
+// Pixelized star profile (model variant K): the stamp's spline, transform and position
+// derivatives against the reference's own B-spline sum differentiated by AD.
+TEST(ElboReference, PixelizedStarMatchesReference) {
+  check_against_reference(SourceKind::star, 2, 16, /*stamp_n=*/21);
+}
+TEST(ElboReference, PixelizedStarMixedMatchesReference) {
+  check_against_reference(SourceKind::mixed, 3, 17, /*stamp_n=*/25);
 }
 
 // `model.type_prior` reaches the KL: ELBO(Φ') − ELBO(Φ) = Σ_i χ_i (ln Φ'_i − ln Φ_i), and

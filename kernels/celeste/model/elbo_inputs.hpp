@@ -20,6 +20,8 @@ struct PatchGeometry {
   int psf_count;    // K
   int pixel_begin;  // into ElboInputs::pixels
   int pixel_count;
+  int stamp_begin = 0;  // into ElboInputs::stamps: the pixelized star profile's coefficients
+  int stamp_size = 0;   // its stamp side n (star_stamp.hpp); 0: the star is the PSF mixture
   double p0[2];     // pixel position (h, w) of u0
   double u0[2];     // reference world position (ra, dec), degrees
   double jac[4];    // ∂(h, w)/∂(ra, dec) at u0, row-major {dh/dra, dh/ddec, dw/dra, dw/ddec}
@@ -41,6 +43,7 @@ struct ElboInputs {
   Kokkos::View<PatchGeometry*, MemorySpace> patches;
   Kokkos::View<PsfGaussian*, MemorySpace> psf;
   Kokkos::View<VisitedPixel*, MemorySpace> pixels;
+  Kokkos::View<double*, MemorySpace> stamps;  // star_stamp.hpp coefficient grids, concatenated
 
   KOKKOS_INLINE_FUNCTION int num_tasks() const {
     return static_cast<int>(task_patch_begin.extent(0)) - 1;

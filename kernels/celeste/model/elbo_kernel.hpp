@@ -95,8 +95,9 @@ KOKKOS_INLINE_FUNCTION void team_evaluate_elbo(const Member& team,
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, blocks), [&](int b) {
       const int first = b * kPixelBlock;
       const int count = g.pixel_count - first < kPixelBlock ? g.pixel_count - first : kPixelBlock;
-      accumulate_pixel_block(&in.pixels(g.pixel_begin + first), count, st, comps, K, comps + K,
-                             K * kNumProfileComponents, mine);
+      const double* stamp = g.stamp_size > 0 ? &in.stamps(g.stamp_begin) : nullptr;
+      accumulate_pixel_block(&in.pixels(g.pixel_begin + first), count, st, comps, K, stamp,
+                             g.stamp_size, comps + K, K * kNumProfileComponents, mine);
     });
     team.team_barrier();  // components are rewritten for the next patch
   }

@@ -7,6 +7,7 @@
 #include "celeste/model/brightness.hpp"
 #include "celeste/model/elbo_inputs.hpp"
 #include "celeste/model/profile.hpp"
+#include "celeste/model/star_stamp.hpp"
 #include "celeste/param_layout.hpp"
 
 namespace celeste::model {
@@ -126,10 +127,12 @@ KOKKOS_INLINE_FUNCTION void accumulate_pixel_profiles(const VisitedPixel& px,
 }
 
 // A block of up to kPixelBlock consecutive visited pixels: the component sums for all of them
-// at once (vectorized across pixels), then the per-pixel combination.
+// at once (vectorized across pixels), then the per-pixel combination. The star profile is the
+// pixelized stamp when stamp_n > 0 (star_stamp.hpp), else the n_star PSF components.
 KOKKOS_INLINE_FUNCTION void accumulate_pixel_block(const VisitedPixel* px, int count,
                                                    const PatchSourceState& st,
                                                    const ProfileComponent* star_comps, int n_star,
+                                                   const double* stamp, int stamp_n,
                                                    const ProfileComponent* gal_comps, int n_gal,
                                                    LikelihoodSums& acc) {
   double dh[kPixelBlock], dw[kPixelBlock];
@@ -142,7 +145,22 @@ KOKKOS_INLINE_FUNCTION void accumulate_pixel_block(const VisitedPixel* px, int c
   clear(star);
   clear(dev);
   clear(ex);
-  for (int k = 0; k < n_star; ++k) accumulate_component_block<false>(star_comps[k], dh, dw, star);
+  if (stamp_n > 0) {
+    // f(m − c): ∂f/∂c = −∂f/∂(dh, dw), ∂²f/∂c² = ∂²f/∂(dh, dw)².
+    for (int p = 0; p < kPixelBlock; ++p) {
+      double f, g[2], h[3];
+      star_stamp_profile(stamp, stamp_n, dh[p], dw[p], f, g, h);
+      star.s0[p] = f;
+      star.s1[0][p] = -g[0];
+      star.s1[1][p] = -g[1];
+      star.s2[0][p] = h[0];
+      star.s2[1][p] = h[1];
+      star.s2[5][p] = h[2];
+    }
+  } else {
+    for (int k = 0; k < n_star; ++k)
+      accumulate_component_block<false>(star_comps[k], dh, dw, star);
+  }
   for (int k = 0; k < n_gal; ++k) {
     if (gal_comps[k].is_dev)
       accumulate_component_block<true>(gal_comps[k], dh, dw, dev);

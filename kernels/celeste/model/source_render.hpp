@@ -8,6 +8,7 @@
 #include "celeste/model/brightness.hpp"
 #include "celeste/model/components.hpp"
 #include "celeste/model/shape.hpp"
+#include "celeste/model/star_stamp.hpp"
 #include "celeste/param_layout.hpp"
 
 namespace celeste::model {
@@ -24,11 +25,16 @@ KOKKOS_INLINE_FUNCTION int build_patch_components(const PsfGaussian* psf, int K,
   return K * (1 + kNumProfileComponents);
 }
 
-// Unit-flux profiles at pixel offset (dh, dw) from the source centre.
+// Unit-flux profiles at pixel offset (dh, dw) from the source centre. The star profile is the
+// pixelized stamp when stamp_n > 0 (star_stamp.hpp), else the K PSF components.
 KOKKOS_INLINE_FUNCTION void profile_values(const ProfileComponent* comps, int K, double frac_dev,
-                                           double dh, double dw, double& f_star, double& f_gal) {
+                                           const double* stamp, int stamp_n, double dh, double dw,
+                                           double& f_star, double& f_gal) {
   f_star = 0;
-  for (int k = 0; k < K; ++k) f_star += component_value(comps[k], dh, dw);
+  if (stamp_n > 0)
+    f_star = star_stamp_value(stamp, stamp_n, dh, dw);
+  else
+    for (int k = 0; k < K; ++k) f_star += component_value(comps[k], dh, dw);
   double dev = 0, ex = 0;
   for (int c = K; c < K * (1 + kNumProfileComponents); ++c) {
     const double v = component_value(comps[c], dh, dw);
