@@ -36,6 +36,13 @@ const std::vector<Command>& commands() {
        "sky, calibration, Poisson noise) and writes FITS images and the truth catalog.\n"
        "Configuration keys: docs/config.md.\n",
        cmd_generate},
+      {"psf", "PSF diagnostic: psField PSF vs the fitted mixture across each SDSS frame",
+       "usage: celeste psf CONFIG.yaml\n"
+       "\n"
+       "For the SDSS images of a run configuration: per band, the psField PSF at the frame\n"
+       "centre and four corners against the Gaussian mixture used for galaxies (width,\n"
+       "ellipticity, orientation in image axes, largest residual). docs/psf.md.\n",
+       cmd_psf},
       {"score", "compare a catalog with a truth catalog (Stripe 82 metrics)",
        "usage: celeste score --truth TRUTH.fits --catalog OUT.fits [--initial INIT.fits]\n"
        "                     [--json] [--out FILE]\n"

@@ -35,5 +35,6 @@ int cmd_run(CommandArgs&);
 int cmd_generate(CommandArgs&);
 int cmd_score(CommandArgs&);
 int cmd_bench(CommandArgs&);
+int cmd_psf(CommandArgs&);
 
 }  // namespace celeste::app

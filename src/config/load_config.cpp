@@ -135,6 +135,7 @@ RunConfig load_run_config(const std::string& file) {
     o.catalog_hdf5 = s.optional_string("catalog_hdf5", o.catalog_hdf5, "a file name");
     o.report = s.optional_string("report", o.report, "a file name");
     o.overwrite = s.optional_bool("overwrite", o.overwrite);
+    o.model_images = s.optional_bool("model_images", o.model_images);
     o.checkpoint_seconds =
         s.optional_double("checkpoint_seconds", o.checkpoint_seconds, "a positive number");
     s.check(o.checkpoint_seconds > 0, "checkpoint_seconds", "a positive number");

@@ -19,6 +19,8 @@
 #include "inference/regions.hpp"
 #include "io/catalog_entries.hpp"
 #include "io/catalog_output.hpp"
+#include "io/model_images.hpp"
+#include "model/render.hpp"
 #include "io/generic_images.hpp"
 #include "io/photoobj.hpp"
 #include "io/sdss_field.hpp"
@@ -370,6 +372,17 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
   io::write_catalog_outputs(results, fits_path, hdf5_path);
   std::filesystem::remove(join_path(cfg.output.directory, "checkpoint.fits"), ec);
   rep.outputs = {fits_path, hdf5_path, report_path};
+  if (cfg.output.model_images)
+    for (std::size_t n = 0; n < images.size(); ++n) {
+      // Every source at its current parameters: targets fitted, neighbours at their start.
+      char name[64];
+      std::snprintf(name, sizeof name, "model-%03zu-%s.fits", n + 1,
+                    survey::kBandNames[images[n].band]);
+      const std::string path = join_path(cfg.output.directory, name);
+      io::write_model_image(path, images[n],
+                            model::render_sources_nmgy(images[n], params, patch_options));
+      rep.outputs.push_back(path);
+    }
   rep.timings.output = seconds_since(t);
   rep.timings.total = seconds_since(t_start);
   rep.sources_per_s = rep.targets / rep.timings.total;

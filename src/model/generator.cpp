@@ -45,9 +45,9 @@ int sample_categorical(std::mt19937_64& rng, const double* weights, int n) {
   return d(rng);
 }
 
-// Canonical parameter vector with point-mass q at a catalog entry's true values: used to
-// render with the model's own functions. ζ = λ = 0 so E[ℓ_b] is exactly ℓ_b.
-std::array<double, kNumParams> point_parameters(const survey::CatalogEntry& e) {
+}  // namespace
+
+SourceParams point_parameters(const survey::CatalogEntry& e) {
   std::array<double, kNumParams> p{};
   p[param::ra] = e.ra;
   p[param::dec] = e.dec;
@@ -64,8 +64,6 @@ std::array<double, kNumParams> point_parameters(const survey::CatalogEntry& e) {
   p[param::chi(1)] = e.is_star ? 0.0 : 1.0;
   return p;
 }
-
-}  // namespace
 
 survey::Catalog sample_catalog(const config::GenerateConfig& cfg, std::mt19937_64& rng) {
   namespace c = constants;

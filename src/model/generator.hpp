@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/options.hpp"
+#include "model/elbo_problem.hpp"
 #include "survey/catalog.hpp"
 #include "survey/image.hpp"
 
@@ -27,6 +28,10 @@ survey::Catalog sample_catalog(const config::GenerateConfig& cfg, std::mt19937_6
 // Images without pixels: WCS (epoch offsets and small rotations), PSF mixture, sky, ι.
 std::vector<survey::Image> make_image_geometry(const config::GenerateConfig& cfg,
                                                std::mt19937_64& rng);
+
+// Canonical parameters with a point-mass q at a catalog entry's values (ζ = λ = 0, so E[ℓ_b] is
+// exactly ℓ_b; χ = 1 for the entry's type): renders the entry with the model's own functions.
+SourceParams point_parameters(const survey::CatalogEntry& e);
 
 // Expected photo-electrons F(m) = ι (ε + Σ_s ℓ_s,b f_s(m)) of every pixel, for the catalog's
 // true types and fluxes (point-sampled profiles, linearized WCS at each source).
