@@ -95,6 +95,19 @@ TEST(Config, ValidRunConfigLoadsEveryField) {
   EXPECT_EQ(c.images[0].paths[1], dir + "/a-g.fits");
   EXPECT_EQ(c.images[1].directory, "/data/sdss");  // absolute stays
   EXPECT_EQ(c.output.catalog_fits, "catalog.fits");
+  EXPECT_EQ(c.model.variant, "K");         // default: pixelized star profile
+  EXPECT_FALSE(c.output.model_images);     // default off
+}
+
+TEST(Config, ModelVariantAndModelImages) {
+  const std::string extra = "model:\n  variant: P\n";
+  std::string text = std::string(kValidRun) + extra;
+  text = replace(text, "  directory: out\n", "  directory: out\n  model_images: true\n");
+  const auto c = load_run_config(write_yaml("variant", text));
+  EXPECT_EQ(c.model.variant, "P");
+  EXPECT_TRUE(c.output.model_images);
+  const auto msg = run_error("variant_h", std::string(kValidRun) + "model:\n  variant: H\n");
+  EXPECT_NE(msg.find("model.variant"), std::string::npos) << msg;
 }
 
 TEST(Config, UnknownKeyNamesKeyAndLine) {
