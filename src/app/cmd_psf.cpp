@@ -10,7 +10,9 @@
 
 #include "app/cli.hpp"
 #include "config/options.hpp"
+#include "celeste/model/components.hpp"
 #include "io/sdss_field.hpp"
+#include "model/elbo_problem.hpp"
 #include "util/error.hpp"
 
 namespace celeste::app {
@@ -42,18 +44,16 @@ StampMoments weighted_moments(const std::vector<double>& s, int n) {
           0.5 * std::atan2(e2, e1) * 180.0 / M_PI};
 }
 
-std::vector<double> mixture_on_grid(const std::vector<survey::PsfComponent>& psf, int n) {
+// The mixture on the stamp's grid, through the same Gaussian components stars and galaxies use.
+std::vector<double> mixture_on_grid(const survey::Image& im, int n) {
   const double c = 0.5 * (n - 1);
   std::vector<double> out(static_cast<std::size_t>(n) * n, 0.0);
-  for (int w = 0; w < n; ++w)
-    for (int h = 0; h < n; ++h)
-      for (const auto& k : psf) {
-        const double x = h - c - k.mean[0], y = w - c - k.mean[1];
-        const double det = k.cov[0] * k.cov[2] - k.cov[1] * k.cov[1];
-        const double q = (k.cov[2] * x * x - 2 * k.cov[1] * x * y + k.cov[0] * y * y) / det;
-        out[static_cast<std::size_t>(w) * n + h] +=
-            k.weight * std::exp(-0.5 * q) / (2 * M_PI * std::sqrt(det));
-      }
+  for (const auto& k : model::image_psf_gaussians(im)) {
+    const model::ProfileComponent g = model::star_component(k);
+    for (int w = 0; w < n; ++w)
+      for (int h = 0; h < n; ++h)
+        out[static_cast<std::size_t>(w) * n + h] += model::component_value(g, h - c, w - c);
+  }
   return out;
 }
 
@@ -76,7 +76,7 @@ int cmd_psf(CommandArgs& a) {
     for (const auto& im : images) {
       const auto& psf = im.pixel_psf;
       const int n = psf.rncol;
-      const auto mix = mixture_on_grid(im.psf, n);
+      const auto mix = mixture_on_grid(im, n);
       const StampMoments mm = weighted_moments(mix, n);
       const double fh[5] = {0.5, 0.1, 0.9, 0.1, 0.9}, fw[5] = {0.5, 0.1, 0.1, 0.9, 0.9};
       for (int p = 0; p < 5; ++p) {

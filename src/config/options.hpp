@@ -66,7 +66,7 @@ struct OutputOptions {
   std::string report = "report.json";
   bool overwrite = true;
   double checkpoint_seconds = 300;  // long runs checkpoint at least this often
-  bool model_images = false;  // model-{band}-{n}.fits per image: data, model, residual, chi
+  bool model_images = false;  // model-NNN-B.fits per image: data, model, residual, chi
 };
 
 // `celeste run CONFIG.yaml`

@@ -1,7 +1,5 @@
 #include "io/sdss_psf.hpp"
 
-#include <cmath>
-
 #include "io/fits_file.hpp"
 #include "util/error.hpp"
 
@@ -45,6 +43,5 @@ SdssEigenPsf read_sdss_eigen_psf(const std::string& psfield_path, int band) {
   }
   return psf;
 }
-
 
 }  // namespace celeste::io

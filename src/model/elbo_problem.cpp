@@ -16,12 +16,6 @@ struct TaskData {
   long neighbor_visits = 0;
 };
 
-std::vector<PsfGaussian> image_psf(const survey::Image& im) {
-  std::vector<PsfGaussian> psf;
-  for (const auto& k : im.psf)
-    psf.push_back({k.weight, {k.mean[0], k.mean[1]}, {k.cov[0], k.cov[1], k.cov[2]}});
-  return psf;
-}
 
 // A neighbour rendered in one image: its components and brightness, ready for value-only use.
 struct RenderedNeighbor {
@@ -40,7 +34,7 @@ TaskData build_task(const std::vector<survey::Image>& images, const SurveyPatche
   TaskData d;
   for (const auto& patch : sp.by_source[target]) {
     const auto& im = images[patch.image];
-    const auto psf = image_psf(im);
+    const auto psf = image_psf_gaussians(im);
     // Neighbours with a patch in this image.
     std::vector<RenderedNeighbor> nbrs;
     for (int s : sp.neighbors[target])
@@ -109,6 +103,13 @@ TaskData build_task(const std::vector<survey::Image>& images, const SurveyPatche
 }
 
 }  // namespace
+
+std::vector<PsfGaussian> image_psf_gaussians(const survey::Image& im) {
+  std::vector<PsfGaussian> psf;
+  for (const auto& k : im.psf)
+    psf.push_back({k.weight, {k.mean[0], k.mean[1]}, {k.cov[0], k.cov[1], k.cov[2]}});
+  return psf;
+}
 
 ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
                                const SurveyPatches& patches,

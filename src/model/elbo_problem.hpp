@@ -31,6 +31,9 @@ struct ElboBatchHost {
   int num_tasks() const { return static_cast<int>(task_patch_begin.size()) - 1; }
 };
 
+// The image's PSF mixture in the kernels' form.
+std::vector<PsfGaussian> image_psf_gaussians(const survey::Image& image);
+
 ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
                                const SurveyPatches& patches,
                                const std::vector<SourceParams>& params,

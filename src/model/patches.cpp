@@ -60,10 +60,8 @@ int star_stamp_node(const survey::Image& im, double h, double w, const PatchOpti
   return j * nh + i;
 }
 
-StarStamp make_star_stamp(const survey::Image& im, int image_index, int node,
-                          const PatchOptions& options) {
+StarStamp make_star_stamp(const survey::Image& im, int node, const PatchOptions& options) {
   StarStamp st;
-  st.image = image_index;
   if (node < 0) return st;
   const double S = options.stamp_spacing_px;
   const int nh = stamp_grid_columns(im, options);
@@ -128,7 +126,7 @@ SurveyPatches build_patches(const survey::Catalog& catalog,
         if (it == stamp_index.end()) {
           it = stamp_index.emplace(std::make_pair(n, node), static_cast<int>(out.star_stamps.size()))
                    .first;
-          out.star_stamps.push_back(make_star_stamp(im, n, node, options));
+          out.star_stamps.push_back(make_star_stamp(im, node, options));
         }
         p.star_stamp = it->second;
       }

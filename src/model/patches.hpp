@@ -29,10 +29,9 @@ struct PatchOptions {
 
 // One pixelized star profile: the image's PSF at a grid node, as star_stamp.hpp coefficients.
 struct StarStamp {
-  int image = 0;
   std::array<double, 2> center{};  // (h, w) where the PSF was evaluated
   int size = 0;                    // stamp side n
-  std::vector<double> coeffs;      // star_stamp_coefficient_count(n) values
+  std::vector<double> coeffs;      // (n + 2)² star_stamp.hpp coefficients
 };
 
 struct SourcePatch {
@@ -74,8 +73,7 @@ struct SurveyPatches {
 int star_stamp_node(const survey::Image& image, double h, double w, const PatchOptions& options);
 // The star stamp of node `node` (size 0 for node −1). Throws std::invalid_argument naming the
 // PSF's source for a non-square or even-sided stamp, non-finite values or a non-positive sum.
-StarStamp make_star_stamp(const survey::Image& image, int image_index, int node,
-                          const PatchOptions& options);
+StarStamp make_star_stamp(const survey::Image& image, int node, const PatchOptions& options);
 
 // Radius (px) of a source's patch in an image (model.md §4.5 choose_patch_radius).
 double patch_radius(const survey::CatalogEntry& entry, const survey::Image& image,

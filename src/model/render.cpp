@@ -19,14 +19,9 @@ std::vector<double> render_sources_nmgy(const survey::Image& image,
   if (K < 1 || K > kMaxPsfComponents)
     throw std::invalid_argument(image.source + ": PSF must have 1.." +
                                 std::to_string(kMaxPsfComponents) + " components");
-  std::vector<PsfGaussian> psf(K);
+  const std::vector<PsfGaussian> psf = image_psf_gaussians(image);
   double psf_var = 0;
-  for (int k = 0; k < K; ++k) {
-    psf[k].weight = image.psf[k].weight;
-    for (int i = 0; i < 2; ++i) psf[k].mean[i] = image.psf[k].mean[i];
-    for (int i = 0; i < 3; ++i) psf[k].cov[i] = image.psf[k].cov[i];
-    psf_var = std::max(psf_var, std::max(psf[k].cov[0], psf[k].cov[2]));
-  }
+  for (const auto& k : psf) psf_var = std::max(psf_var, std::max(k.cov[0], k.cov[2]));
   const GalaxyPrototypes proto = galaxy_prototypes();
   double widest_prototype = 0;  // largest ν (the outermost dev Gaussian)
   for (int j = 0; j < kNumProfileComponents; ++j)
@@ -39,7 +34,7 @@ std::vector<double> render_sources_nmgy(const survey::Image& image,
     if (!std::isfinite(p0[0]) || !std::isfinite(p0[1])) continue;
     const int node = star_stamp_node(image, p0[0], p0[1], options);
     auto it = stamps.find(node);
-    if (it == stamps.end()) it = stamps.emplace(node, make_star_stamp(image, 0, node, options)).first;
+    if (it == stamps.end()) it = stamps.emplace(node, make_star_stamp(image, node, options)).first;
     const StarStamp& st = it->second;
     double shape_cov[3];
     shape_covariance(theta[param::axis_ratio], theta[param::angle], theta[param::radius],

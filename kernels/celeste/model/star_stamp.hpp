@@ -32,10 +32,6 @@ namespace celeste::model {
 inline constexpr double kStampFloor = 1e-6;     // added to every stamp cell before normalizing
 inline constexpr double kStampScale = 1000.0;   // transform scale: y = ln(1000 s) in the wings
 
-KOKKOS_INLINE_FUNCTION constexpr int star_stamp_coefficient_count(int n) {
-  return (n + 2) * (n + 2);
-}
-
 namespace detail {
 // Uniform cubic B-spline basis on the cell [0, 1): values, first and second derivatives of
 // the four basis functions that are non-zero at t.
