@@ -72,6 +72,34 @@ KOKKOS_INLINE_FUNCTION double sigmoid(double y) {
                 : kmath::exp(y) / (1.0 + kmath::exp(y));
 }
 
+// One box-constrained parameter θ = lo + (hi − lo) s with s = sigmoid(y) (model.md §3.3), and
+// its derivatives dθ/dy = (hi − lo) s (1 − s), d²θ/dy² = (hi − lo) s (1 − s)(1 − 2s), from the
+// unit coordinate s. The one place the box map is written: the source parameters below and the
+// PSF mixture fit (src/io/psf_fit.cpp) use it.
+struct BoxValue {
+  double theta, d1, d2;
+};
+KOKKOS_INLINE_FUNCTION BoxValue box_at_unit(double s, double lo, double hi) {
+  const double w = hi - lo;
+  return {lo + w * s, w * s * (1 - s), w * s * (1 - s) * (1 - 2 * s)};
+}
+KOKKOS_INLINE_FUNCTION BoxValue box_from_free(double y, double lo, double hi) {
+  return box_at_unit(sigmoid(y), lo, hi);
+}
+KOKKOS_INLINE_FUNCTION double box_to_free(double theta, double lo, double hi) {
+  const double s = (theta - lo) / (hi - lo);
+  return kmath::log(s) - kmath::log1p(-s);
+}
+
+// A box parameter is "at its bound" when its unit coordinate s = (θ − lo) / (hi − lo) is within
+// kBoxAtBoundUnit of 0 or 1 (|y| > 13.8): the fit's at_bound flag and the linear response's
+// conditioning use this one test.
+inline constexpr double kBoxAtBoundUnit = 1.0e-6;
+KOKKOS_INLINE_FUNCTION bool box_at_bound(double theta, double lo, double hi) {
+  const double s = (theta - lo) / (hi - lo);
+  return !(s > kBoxAtBoundUnit && s < 1.0 - kBoxAtBoundUnit);
+}
+
 // Clamp canonical parameters strictly inside their constraints (model.md §3.3 "enforce").
 KOKKOS_INLINE_FUNCTION void enforce_bounds(double* theta, const SourceBounds& b) {
   for (int p = 0; p < kNumBoxParams; ++p) {
@@ -96,10 +124,7 @@ KOKKOS_INLINE_FUNCTION void enforce_bounds(double* theta, const SourceBounds& b)
 
 // Canonical -> free (after enforce_bounds).
 KOKKOS_INLINE_FUNCTION void to_free(const double* theta, const SourceBounds& b, double* y) {
-  for (int p = 0; p < kNumBoxParams; ++p) {
-    const double s = (theta[p] - b.lo[p]) / (b.hi[p] - b.lo[p]);
-    y[p] = kmath::log(s) - kmath::log1p(-s);
-  }
+  for (int p = 0; p < kNumBoxParams; ++p) y[p] = box_to_free(theta[p], b.lo[p], b.hi[p]);
   for (int g = 0; g < kNumSimplexGroups; ++g) {
     const SimplexGroup s = simplex_group(g);
     const double scale = 1.0 - s.n * s.lower;
@@ -113,8 +138,7 @@ KOKKOS_INLINE_FUNCTION void to_free(const double* theta, const SourceBounds& b, 
 
 // Free -> canonical.
 KOKKOS_INLINE_FUNCTION void to_canonical(const double* y, const SourceBounds& b, double* theta) {
-  for (int p = 0; p < kNumBoxParams; ++p)
-    theta[p] = b.lo[p] + (b.hi[p] - b.lo[p]) * sigmoid(y[p]);
+  for (int p = 0; p < kNumBoxParams; ++p) theta[p] = box_from_free(y[p], b.lo[p], b.hi[p]).theta;
   for (int g = 0; g < kNumSimplexGroups; ++g) {
     const SimplexGroup s = simplex_group(g);
     // Softmax with the implicit last logit 0; shift by max(0, max y) for stability (§11.2).
@@ -141,10 +165,9 @@ KOKKOS_INLINE_FUNCTION void chain_rule_to_free(const double* theta, const Source
   // Boxes: one entry. Simplex entry i of group s: depends on the group's n-1 free values.
   double box_d1[kNumBoxParams], box_d2[kNumBoxParams];
   for (int p = 0; p < kNumBoxParams; ++p) {
-    const double w = b.hi[p] - b.lo[p];
-    const double s = (theta[p] - b.lo[p]) / w;
-    box_d1[p] = w * s * (1 - s);
-    box_d2[p] = w * s * (1 - s) * (1 - 2 * s);
+    const BoxValue v = box_at_unit((theta[p] - b.lo[p]) / (b.hi[p] - b.lo[p]), b.lo[p], b.hi[p]);
+    box_d1[p] = v.d1;
+    box_d2[p] = v.d2;
   }
   // dense Jt (44 x 41) would be wasteful; build per block.
   for (int i = 0; i < kNumFreeParams; ++i) {

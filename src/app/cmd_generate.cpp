@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "app/cli.hpp"
+#include "app/survey_files.hpp"
 #include "config/options.hpp"
 #include "model/generator.hpp"
 #include "util/error.hpp"
@@ -12,8 +13,8 @@ int cmd_generate(CommandArgs& a) {
   if (a.args.size() != 1 || a.args[0].rfind("--", 0) == 0)
     throw ConfigError("generate: expected exactly one argument, CONFIG.yaml");
   const auto cfg = config::load_generate_config(a.args[0]);
-  const auto survey = model::generate_survey(cfg);
-  const auto files = model::write_survey(survey, cfg);
+  const auto survey = model::generate_survey(cfg, read_given_truth(cfg));
+  const auto files = write_survey(survey, cfg);
   std::size_t stars = 0;
   for (const auto& e : survey.truth) stars += e.is_star ? 1 : 0;
   std::printf("generated %zu sources (%zu stars, %zu galaxies) in %zu images (%zu bands x %d "

@@ -14,6 +14,7 @@
 #include "io/sdss_field.hpp"
 #include "model/elbo_problem.hpp"
 #include "util/error.hpp"
+#include "celeste/math.hpp"
 
 namespace celeste::app {
 namespace {
@@ -41,7 +42,7 @@ StampMoments weighted_moments(const std::vector<double>& s, int n) {
   ww /= sum;
   const double e1 = (hh - ww) / (hh + ww), e2 = 2 * hw / (hh + ww);
   return {std::sqrt(0.5 * (hh + ww)), std::hypot(e1, e2),
-          0.5 * std::atan2(e2, e1) * 180.0 / M_PI};
+          0.5 * std::atan2(e2, e1) * kDegPerRad};
 }
 
 // The mixture on the stamp's grid, through the same Gaussian components stars and galaxies use.

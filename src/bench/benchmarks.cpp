@@ -84,7 +84,7 @@ struct BenchField {
 BenchField make_bench_field(int sources) {
   BenchField f;
   f.cfg.seed = 424242;
-  f.cfg.bands = {"u", "g", "r", "i", "z"};
+  f.cfg.bands = survey::all_band_names();
   f.cfg.epochs = 1;
   const int side = static_cast<int>(std::sqrt(sources * 2048.0 * 1489.0 / 1000.0));
   f.cfg.width = f.cfg.height = side;

@@ -4,13 +4,17 @@
 #include <filesystem>
 
 #include "config/options.hpp"
+#include "celeste/model/components.hpp"
 #include "config/yaml_section.hpp"
+#include "survey/bands.hpp"
 #include "util/error.hpp"
 
 namespace celeste::config {
 namespace {
 
-const std::vector<std::string> kBandNames{"u", "g", "r", "i", "z"};
+using survey::kBandNames;
+const std::string kPsfComponentsExpected =
+    "an integer 1.." + std::to_string(model::kMaxPsfComponents);
 
 // Relative paths in a config are relative to the config file's folder, so a config and its
 // inputs move together and work from any current directory.
@@ -81,9 +85,9 @@ RunConfig load_run_config(const std::string& file) {
   if (auto s = root.optional_section("model")) {
     ModelOptions& m = c.model;
     m.variant = s->optional_choice("variant", {"K", "P"}, m.variant);
-    m.psf_components = static_cast<int>(s->optional_int("psf_components", m.psf_components,
-                                                        "an integer 1..4"));
-    s->check(m.psf_components >= 1 && m.psf_components <= 4, "psf_components", "an integer 1..4");
+    m.psf_components = static_cast<int>(s->optional_int("psf_components", m.psf_components, kPsfComponentsExpected));
+    s->check(m.psf_components >= 1 && m.psf_components <= model::kMaxPsfComponents,
+             "psf_components", kPsfComponentsExpected);
     auto prior = s->optional_doubles("type_prior", {m.type_prior[0], m.type_prior[1]}, 2,
                                      "[p_star, p_galaxy], both positive");
     s->check(prior[0] > 0 && prior[1] > 0, "type_prior", "[p_star, p_galaxy], both positive");
@@ -179,9 +183,9 @@ GenerateConfig load_generate_config(const std::string& file) {
   c.star_fraction = s.optional_double("star_fraction", c.star_fraction, "a number in [0, 1]");
   s.check(c.star_fraction >= 0 && c.star_fraction <= 1, "star_fraction", "a number in [0, 1]");
   c.truth_catalog = resolve_path(file, s.optional_string("truth_catalog", "", "a FITS catalog path"));
-  c.psf_components = static_cast<int>(s.optional_int("psf_components", c.psf_components,
-                                                     "an integer 1..4"));
-  s.check(c.psf_components >= 1 && c.psf_components <= 4, "psf_components", "an integer 1..4");
+  c.psf_components = static_cast<int>(s.optional_int("psf_components", c.psf_components, kPsfComponentsExpected));
+  s.check(c.psf_components >= 1 && c.psf_components <= model::kMaxPsfComponents, "psf_components",
+          kPsfComponentsExpected);
   c.psf_sigma_px = s.optional_double("psf_sigma_px", c.psf_sigma_px, "a positive number");
   s.check(c.psf_sigma_px > 0, "psf_sigma_px", "a positive number");
   const std::string per_band = "a list with one positive number per band";

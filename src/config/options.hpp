@@ -1,11 +1,14 @@
 #pragma once
 // Typed, validated options: one struct per concern, filled from YAML by config/load_config.
-// Defaults are the specification's values (../shared/docs/model.md, §6 and §7) so a config
+// Defaults are the specification's values (model.md §6 and §7) so a config
 // only names what differs. Keys and meanings: docs/config.md.
 #include <array>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "celeste/model_constants.hpp"
+#include "survey/bands.hpp"
 
 namespace celeste::config {
 
@@ -15,7 +18,7 @@ struct ImageSourceOptions {
   std::vector<std::string> paths;  // generic: one FITS file per image
   std::string directory;           // sdss: folder holding frame/psField/fpM/photoField files
   int run = 0, camcol = 0, field = 0;
-  std::vector<std::string> bands{"u", "g", "r", "i", "z"};
+  std::vector<std::string> bands = survey::all_band_names();
 };
 
 struct CatalogOptions {
@@ -32,8 +35,9 @@ struct ModelOptions {
   // "K": P with stars rendered by the survey's pixelized PSF where it has one (SDSS psField);
   // "P": the petascale-era published model exactly (stars are the PSF mixture). docs/config.md.
   std::string variant = "K";
-  int psf_components = 2;              // Gaussian components per PSF
-  std::array<double, 2> type_prior{0.099, 0.001};  // unnormalized P(star), P(galaxy)
+  int psf_components = 2;              // Gaussian components per PSF (1..kMaxPsfComponents)
+  // Unnormalized P(star), P(galaxy): the specification's (model.md §1.3).
+  std::array<double, 2> type_prior{constants::kTypePriorP[0], constants::kTypePriorP[1]};
 };
 
 // Trust-region Newton (model.md §6.2-6.3).
@@ -86,7 +90,7 @@ struct RunConfig {
 struct GenerateConfig {
   std::string file;
   long long seed = 1;
-  std::vector<std::string> bands{"u", "g", "r", "i", "z"};
+  std::vector<std::string> bands = survey::all_band_names();
   int epochs = 1;                         // images per band
   int width = 256, height = 256;          // pixels (h along NAXIS1, w along NAXIS2)
   double ra_center = 0.0, dec_center = 0.0;  // degrees

@@ -49,7 +49,7 @@ struct TwoStageRegions {
   std::vector<Region> stage2;
   // Stage-2 splits for which no split position in the work band kept stage2_clearance_deg
   // from the stage-1 boundaries (the position with the most clearance was used instead). Zero
-  // means the clearance guarantee holds everywhere; the driver should warn otherwise.
+  // means the clearance guarantee holds everywhere; run_pipeline warns otherwise.
   int stage2_clearance_shortfalls = 0;
 };
 

@@ -17,9 +17,11 @@
 #include "celeste/optimizer/status.hpp"
 #include "inference/cyclades.hpp"
 #include "inference/regions.hpp"
+#include "io/atomic_file.hpp"
 #include "io/catalog_entries.hpp"
 #include "io/catalog_output.hpp"
 #include "io/generic_images.hpp"
+#include "io/input_warning.hpp"
 #include "io/model_images.hpp"
 #include "io/photoobj.hpp"
 #include "io/sdss_field.hpp"
@@ -40,11 +42,6 @@ double seconds_since(Clock::time_point t) {
 // The Cyclades plan balances load over this many threads whatever the hardware, so the
 // catalog is identical for any thread count (docs/decisions.md).
 constexpr int kNominalPlanThreads = 16;
-
-// Estimated FLOPs of one Newton trust-region iteration on 41 free parameters: the cyclic
-// Jacobi eigendecomposition (≈ 10 sweeps × 820 rotations × ≈ 740 FLOPs) plus the chain rule and
-// the LU solves (docs/flops.md).
-constexpr double kOptimizerFlopsPerIteration = 6.5e6;
 
 std::vector<survey::Image> load_images(const config::RunConfig& cfg) {
   std::vector<survey::Image> images;
@@ -70,16 +67,20 @@ std::vector<survey::Image> load_images(const config::RunConfig& cfg) {
 }
 
 // model.md §8.3 bad sky: in the first i-band image containing the source, the claimed sky at
-// the source (electrons) plus a margin is below the median of the unmasked pixels within ±50 px.
+// the source (electrons) plus a margin is below the median of the unmasked pixels within
+// ±kBadSkyHalfBoxPx; the margin is kBadSkyMarginElectrons or 3σ of the Poisson noise.
+constexpr int kBadSkyHalfBoxPx = 50;
+constexpr double kBadSkyMarginElectrons = 5.0;
 bool bad_sky(const survey::CatalogEntry& e, const std::vector<survey::Image>& images) {
   for (const auto& im : images) {
-    if (im.band != 3) continue;
+    if (im.band != survey::kBandI) continue;
     const auto p = im.wcs.world_to_pix(e.ra, e.dec);
     const int h = static_cast<int>(std::lround(p[0])), w = static_cast<int>(std::lround(p[1]));
     if (h < 1 || h > im.width || w < 1 || w > im.height) continue;
     std::vector<float> box;
-    for (int ww = std::max(1, w - 50); ww <= std::min(im.height, w + 50); ++ww)
-      for (int hh = std::max(1, h - 50); hh <= std::min(im.width, h + 50); ++hh) {
+    const int r = kBadSkyHalfBoxPx;
+    for (int ww = std::max(1, w - r); ww <= std::min(im.height, w + r); ++ww)
+      for (int hh = std::max(1, h - r); hh <= std::min(im.width, h + r); ++hh) {
         const float x = im.pixels[im.index(hh, ww)];
         if (!std::isnan(x)) box.push_back(x);
       }
@@ -88,27 +89,13 @@ bool bad_sky(const survey::CatalogEntry& e, const std::vector<survey::Image>& im
     const double claimed = im.iota[h - 1] * im.sky[im.index(h, w)];
     // model.md uses a fixed 5 e- margin; we also require 3 sigma of one pixel's Poisson noise so
     // that deep synthetic/modern skies (1000+ e-) are not all flagged (docs/decisions.md).
-    return claimed + std::max(5.0, 3.0 * std::sqrt(claimed)) < box[box.size() / 2];
+    return claimed + std::max(kBadSkyMarginElectrons, 3.0 * std::sqrt(claimed)) < box[box.size() / 2];
   }
   return false;
 }
 
 std::string join_path(const std::string& dir, const std::string& name) {
   return (std::filesystem::path(dir) / name).string();
-}
-
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw InputError(path + ": cannot write: " + std::strerror(errno));
-  const bool ok = std::fputs(text.c_str(), f) >= 0;
-  if (std::fclose(f) != 0 || !ok) {
-    std::remove(tmp.c_str());
-    throw InputError(path + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw InputError(path + ": cannot rename into place: " + ec.message());
 }
 
 }  // namespace
@@ -197,7 +184,15 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
   ro.stage2_clearance_deg = 2.0 * 2.0 * max_radius * deg_per_px;
   const TwoStageRegions stages = partition_two_stages(sky, positions, work, ro);
   std::vector<const std::vector<Region>*> stage_list{&stages.stage1};
-  if (cfg.inference.stages >= 2 && stages.stage1.size() > 1) stage_list.push_back(&stages.stage2);
+  if (cfg.inference.stages >= 2 && stages.stage1.size() > 1) {
+    stage_list.push_back(&stages.stage2);
+    if (stages.stage2_clearance_shortfalls > 0)
+      io::warn_input(cfg.file + ": " + std::to_string(stages.stage2_clearance_shortfalls) +
+                     " stage-2 region split(s) could not keep " +
+                     std::to_string(ro.stage2_clearance_deg * 3600.0) +
+                     " arcsec from the stage-1 boundaries; sources near them may be fitted "
+                     "twice near a boundary (inference.region_target_pixels larger avoids it)");
+  }
   rep.stages = static_cast<int>(stage_list.size());
   for (const auto* st : stage_list) rep.regions += static_cast<int>(st->size());
   rep.timings.setup = seconds_since(t);
@@ -273,16 +268,6 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
       co.seed = static_cast<std::uint64_t>(cfg.inference.seed);
       co.target_costs = costs;
       const CycladesPlan plan = plan_cyclades(graph, co);
-      if (std::getenv("CELESTE_DEBUG_PLAN")) {
-        long rounds = 0, members = 0;
-        for (int b = 0; b < static_cast<int>(plan.batches.size()); ++b)
-          for (const auto& rd : batch_rounds(plan.batches[b], component_orders(plan.batches[b], co.seed, 0, b))) {
-            ++rounds;
-            members += static_cast<long>(rd.size());
-          }
-        std::fprintf(stderr, "plan: %d targets, batch size %d, %zu batches, %ld rounds (mean size %.1f)\n", n,
-                     plan.batch_size, plan.batches.size(), rounds, double(members) / rounds);
-      }
       for (int pass = 0; pass < rep.passes; ++pass) {
         for (int b = 0; b < static_cast<int>(plan.batches.size()); ++b) {
           const auto orders = component_orders(plan.batches[b], co.seed, pass, b);
@@ -339,30 +324,22 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
       if (is_target[s]) results[k++].bad_sky = bad_sky(catalog[s], images);
   }
   std::map<std::string, int> flag_counts;
-  const std::pair<unsigned, const char*> flag_names[] = {
-      {optimizer::failure_flag::nonfinite_objective, "nonfinite_objective"},
-      {optimizer::failure_flag::nonfinite_trial, "nonfinite_trial"},
-      {optimizer::failure_flag::no_active_pixels, "no_active_pixels"},
-      {optimizer::failure_flag::eigensolver_failed, "eigensolver_failed"},
-      {optimizer::failure_flag::radius_collapsed, "radius_collapsed"},
-      {optimizer::failure_flag::at_bound, "at_bound"},
-      {optimizer::failure_flag::max_iterations, "max_iterations"},
-      {optimizer::failure_flag::nonfinite_hessian, "nonfinite_hessian"}};
-  for (const auto& fl : flag_names) flag_counts[fl.second] = 0;
+  const auto& flag_names = optimizer::failure_flag::kNamed;
+  for (const auto& fl : flag_names) flag_counts[fl.name] = 0;
   for (const auto& r : results) {
     switch (r.status_code) {
-      case survey::kStatusConverged: ++rep.converged; break;
-      case survey::kStatusMaxIterations: ++rep.max_iterations; break;
-      case survey::kStatusFailed: ++rep.failed; break;
+      case optimizer::converged: ++rep.converged; break;
+      case optimizer::max_iterations: ++rep.max_iterations; break;
+      case optimizer::failed: ++rep.failed; break;
       default: ++rep.not_fitted; break;
     }
     for (const auto& fl : flag_names)
-      if (static_cast<unsigned>(r.failure_flags) & fl.first) ++flag_counts[fl.second];
+      if (static_cast<unsigned>(r.failure_flags) & fl.bit) ++flag_counts[fl.name];
   }
-  for (const auto& fl : flag_names) rep.failure_flag_counts.push_back({fl.second, flag_counts[fl.second]});
+  for (const auto& fl : flag_names) rep.failure_flag_counts.push_back({fl.name, flag_counts[fl.name]});
 
   rep.elbo_flops = static_cast<double>(rep.active_pixel_visits) * rep.flops_per_visit;
-  rep.optimizer_flops = static_cast<double>(rep.newton_iterations) * kOptimizerFlopsPerIteration;
+  rep.optimizer_flops = static_cast<double>(rep.newton_iterations) * bench::kOptimizerFlopsPerIteration;
   rep.total_flops = rep.elbo_flops + rep.optimizer_flops;
   rep.gflops = rep.timings.task_processing > 0 ? rep.total_flops / rep.timings.task_processing * 1e-9 : 0;
 
@@ -388,7 +365,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
   rep.sources_per_s = rep.targets / rep.timings.total;
   rep.timings.other = rep.timings.total - rep.timings.image_loading - rep.timings.setup -
                       rep.timings.task_processing - rep.timings.output;
-  write_text_atomically(report_path, report_json(rep));
+  io::write_text_file_atomically(report_path, report_json(rep));
   if (out) *out = std::move(results);
   return rep;
 }

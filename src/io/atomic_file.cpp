@@ -66,4 +66,13 @@ void AtomicOutput::commit() {
   }
 }
 
+void write_text_file_atomically(const std::string& path, const std::string& text) {
+  AtomicOutput out(path);
+  std::FILE* f = std::fopen(out.temp_path().c_str(), "w");
+  if (!f) throw InputError(path + ": cannot write " + out.temp_path() + ": " + std::strerror(errno));
+  const bool ok = std::fputs(text.c_str(), f) >= 0;
+  if (std::fclose(f) != 0 || !ok) throw InputError(path + ": write failed: " + std::strerror(errno));
+  out.commit();
+}
+
 }  // namespace celeste::io

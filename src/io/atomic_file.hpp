@@ -27,4 +27,7 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+// `text` written to `path` through an AtomicOutput (InputError naming the file on failure).
+void write_text_file_atomically(const std::string& path, const std::string& text);
+
 }  // namespace celeste::io

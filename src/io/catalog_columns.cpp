@@ -1,7 +1,11 @@
 #include "io/catalog_columns.hpp"
+#include "survey/image.hpp"
 #include "survey/magnitudes.hpp"
+#include "survey/wcs.hpp"
 
-#include <celeste/param_layout.hpp>
+#include "celeste/math.hpp"
+#include "celeste/model/brightness.hpp"
+#include "celeste/param_layout.hpp"
 
 #include <array>
 #include <cmath>
@@ -12,32 +16,17 @@ namespace celeste::io {
 namespace {
 
 using survey::kMagPerLn;  // magnitudes per natural-log unit of flux
-constexpr std::array<const char*, kNumBands> kBands{"u", "g", "r", "i", "z"};
 constexpr std::array<const char*, kNumColors> kColors{"ug", "gr", "ri", "iz"};
 
-// Log-normal summaries of band b's flux given type t (model.md §8.3):
-// ln ℓ_b ~ N(γ_t + Σ_j S_bj β_tj, ζ_t + Σ_j |S_bj| λ_tj).
+// Mean and sd of band b's flux given type t, from its log-normal (brightness.hpp).
 struct BandFlux {
   double mean, sd;
 };
 
-BandFlux band_flux(const std::array<double, 44>& p, int t, int b) {
-  double log_median = p[param::gamma(t)];
-  double log_var = p[param::zeta(t)];
-  for (int j = 0; j < kNumColors; ++j) {
-    const int s = color_sign(b, j);
-    log_median += s * p[param::beta(t, j)];
-    log_var += std::abs(s) * p[param::lambda(t, j)];
-  }
-  const double mean = std::exp(log_median + 0.5 * log_var);
-  return {mean, mean * std::sqrt(std::expm1(log_var))};
-}
-
-double angle_deg_0_180(double phi_rad) {
-  double deg = std::fmod(phi_rad * 180.0 / M_PI, 180.0);
-  if (deg < 0) deg += 180.0;
-  if (deg >= 180.0) deg -= 180.0;  // fmod rounding at exactly -0
-  return deg;
+BandFlux band_flux(const std::array<double, kNumParams>& p, int t, int b) {
+  const model::BandLogFlux f = model::band_log_flux(p.data(), t, b);
+  const double mean = std::exp(f.log_median + 0.5 * f.log_var);
+  return {mean, mean * std::sqrt(std::expm1(f.log_var))};
 }
 
 CatalogColumn make(const std::string& name, ColumnKind kind, const std::string& unit,
@@ -55,16 +44,6 @@ CatalogColumn make(const std::string& name, ColumnKind kind, const std::string& 
 
 double asinh_magnitude(double flux_nmgy, int band) {
   return survey::asinh_magnitude(flux_nmgy, band);
-}
-
-const char* status_name(int status_code) {
-  switch (status_code) {
-    case survey::kStatusConverged: return "converged";
-    case survey::kStatusMaxIterations: return "max_iterations";
-    case survey::kStatusFailed: return "failed";
-    case survey::kStatusNotFitted: return "not_fitted";
-    default: return "unknown";
-  }
 }
 
 const CatalogColumn& find_column(const std::vector<CatalogColumn>& columns,
@@ -115,7 +94,7 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   integer("is_star", K::logical, "L1", "prob_star > 0.5; flux/color/shape columns use this type",
           [](const survey::SourceResult& r) { return std::int64_t(r.params[param::chi(0)] > 0.5); });
   for (int b = 0; b < kNumBands; ++b) {
-    const std::string band = kBands[b];
+    const std::string band = survey::kBandNames[b];
     real("flux_" + band, "nmgy", "G14.7",
          "posterior mean flux in band " + band + " given the most likely type",
          [=](const survey::SourceResult& r) { return band_flux(r.params, type_of(r), b).mean; });
@@ -182,7 +161,7 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   real("gal_axis_ratio_sd", "", "F8.5", "linear-response sd of gal_axis_ratio",
        [](const survey::SourceResult& r) { return r.lr_sd[param::axis_ratio]; });
   real("gal_angle_deg_sd", "deg", "F9.4", "linear-response sd of gal_angle_deg",
-       [](const survey::SourceResult& r) { return 180.0 / M_PI * r.lr_sd[param::angle]; });
+       [](const survey::SourceResult& r) { return kDegPerRad * r.lr_sd[param::angle]; });
   real("gal_scale_px_sd", "pix", "F10.5", "linear-response sd of gal_scale_px",
        [](const survey::SourceResult& r) { return r.lr_sd[param::radius]; });
   real("gal_frac_dev", "", "F8.5", "de Vaucouleurs fraction of the galaxy profile (theta)",
@@ -191,7 +170,7 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
        [](const survey::SourceResult& r) { return r.params[param::axis_ratio]; });
   real("gal_angle_deg", "deg", "F9.4",
        "galaxy major-axis angle in pixel coordinates (phi), reduced to [0, 180)",
-       [](const survey::SourceResult& r) { return angle_deg_0_180(r.params[param::angle]); });
+       [](const survey::SourceResult& r) { return survey::angle_0_180_deg(r.params[param::angle] * kDegPerRad); });
   real("gal_pa_deg", "deg", "F9.4",
        "galaxy major-axis position angle on the sky, east of north, [0, 180)",
        [](const survey::SourceResult& r) { return r.gal_position_angle_deg; });
@@ -204,7 +183,7 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   defs.push_back({make("status", K::text, "", "A16",
                        "optimizer outcome: converged | max_iterations | failed | not_fitted"),
                   nullptr, nullptr,
-                  [](const survey::SourceResult& r) { return std::string(status_name(r.status_code)); }});
+                  [](const survey::SourceResult& r) { return std::string(optimizer::status_name(r.status_code)); }});
   integer("status_code", K::int32, "I2", "0 converged, 1 max_iterations, 2 failed, 3 not_fitted",
           [](const survey::SourceResult& r) { return std::int64_t(r.status_code); });
   integer("iterations", K::int32, "I6", "optimizer iterations",

@@ -37,7 +37,4 @@ const CatalogColumn& find_column(const std::vector<CatalogColumn>& columns, cons
 // SDSS asinh magnitude of a flux in nanomaggies (model.md §9.2: softening b per band).
 double asinh_magnitude(double flux_nmgy, int band);
 
-// "converged" | "max_iterations" | "failed" | "not_fitted" ("unknown" otherwise).
-const char* status_name(int status_code);
-
 }  // namespace celeste::io

@@ -89,8 +89,9 @@ void write_catalog_entries(const std::string& path, const survey::Catalog& catal
     f.write_column(1, ra);
     f.write_column(2, dec);
     f.write_column_logical(3, is_star);
-    f.write_vector_column(4, survey::kNumBands, star);
-    f.write_vector_column(5, survey::kNumBands, gal);
+    // Vector cells (TFORM "5D"): the TFORM fixes the cell size, values fill cells in row order.
+    f.write_column(4, star);
+    f.write_column(5, gal);
     f.write_column(6, fd);
     f.write_column(7, ab);
     f.write_column(8, phi);

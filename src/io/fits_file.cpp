@@ -541,9 +541,4 @@ void FitsFile::write_column_logical(int colnum, const std::vector<bool>& values)
     fail("writing column " + std::to_string(colnum), status);
 }
 
-void FitsFile::write_vector_column(int colnum, long repeat, const std::vector<double>& values) {
-  (void)repeat;  // the table's TFORM fixes the cell size; elements fill cells in row order
-  write_column(colnum, values);
-}
-
 }  // namespace celeste::io

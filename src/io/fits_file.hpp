@@ -5,7 +5,8 @@
 //   "<file>: HDU <n>: <what>: <status text> [<error stack>]"
 // fitsio.h stays out of this header; the handle is an opaque pointer.
 //
-// Reading goes through fits_open_file, so compressed files (.fits.bz2, .fit.gz) open directly.
+// Reading goes through fits_open_diskfile (the name is literal, no "[ext]" syntax), which still
+// recognizes compressed files (.fits.bz2, .fit.gz) and opens them directly.
 // Writing uses fits_create_diskfile (no extended-filename parsing, so any file name is literal)
 // and is meant for temporary files that the caller renames into place (io/atomic_file.hpp).
 #include <string>
@@ -106,8 +107,6 @@ class FitsFile {
   void write_column(int colnum, const std::vector<long long>& values);
   void write_column(int colnum, const std::vector<std::string>& values);
   void write_column_logical(int colnum, const std::vector<bool>& values);
-  // Fixed-size vector column (TFORM "nD"), row-major [row][element].
-  void write_vector_column(int colnum, long repeat, const std::vector<double>& values);
 
   // Every keyword name of the current HDU, in header order.
   std::vector<std::string> key_names() const;

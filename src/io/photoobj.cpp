@@ -6,6 +6,7 @@
 
 #include "io/fits_file.hpp"
 #include "util/error.hpp"
+#include "celeste/math.hpp"
 
 namespace celeste::io {
 namespace {
@@ -126,7 +127,7 @@ survey::CatalogEntry to_catalog_entry(const PhotoObjRow& r) {
   const bool use_dev = fd > 0.5;
   e.gal_axis_ratio = use_dev ? r.ab_dev[kR] : r.ab_exp[kR];
   const double phi_deg = use_dev ? r.phi_dev_deg[kR] : r.phi_exp_deg[kR];
-  e.gal_angle = (phi_deg - r.phi_offset[kR]) * M_PI / 180.0;
+  e.gal_angle = (phi_deg - r.phi_offset[kR]) * kRadPerDeg;
   const double theta = use_dev ? r.theta_dev[kR] : r.theta_exp[kR];
   e.gal_radius_px = std::max(theta, 1.0 / 30.0) / kArcsecPerPixel;
   return e;

@@ -6,30 +6,19 @@
 #include <stdexcept>
 #include <string>
 
+#include "celeste/math.hpp"
+#include "celeste/model/components.hpp"
 #include "celeste/model/shape.hpp"
 #include "celeste/optimizer/newton_trust_region.hpp"
+#include "celeste/transforms.hpp"
 
 namespace celeste::io {
 namespace {
 
 // Parameter offsets within a component's block of 6 (model.md §10.5 order).
 enum { kMuH = 0, kMuW = 1, kRho = 2, kPhi = 3, kSigma = 4, kW = 5 };
-constexpr double kLo[6] = {-5.0, -5.0, 0.1, -4 * M_PI, 0.05, 0.05};
-constexpr double kHi[6] = {5.0, 5.0, 1.0, 4 * M_PI, 10.0, 2.0};
-
-// Box transform (scale 1, as celeste/transforms.hpp): θ = lo + (hi - lo) s, s = 1/(1 + e^{-y});
-// dθ/dy = (hi - lo) s (1 - s), d²θ/dy² = (hi - lo) s (1 - s)(1 - 2s).
-struct Box {
-  double theta, d1, d2;
-};
-Box box_of(double y, int p) {
-  const double s = 1.0 / (1.0 + std::exp(-y)), w = kHi[p] - kLo[p];
-  return {kLo[p] + w * s, w * s * (1 - s), w * s * (1 - s) * (1 - 2 * s)};
-}
-double free_of(double theta, int p) {
-  const double u = (theta - kLo[p]) / (kHi[p] - kLo[p]);
-  return std::log(u / (1 - u));
-}
+constexpr double kLo[6] = {-5.0, -5.0, 0.1, -4 * kPi, 0.05, 0.05};
+constexpr double kHi[6] = {5.0, 5.0, 1.0, 4 * kPi, 10.0, 2.0};
 
 // Per-component constants: θ, the box derivatives, Σ and its ψ = (ρ, φ, σ) derivatives,
 // P = Σ⁻¹, the normalization and ½ tr(P E_j P E_l) (E_j: ∂Σ/∂s_j for packed s = (Σhh, Σhw, Σww)).
@@ -42,18 +31,18 @@ struct Component {
 Component component_of(const double* y) {
   Component c;
   for (int p = 0; p < 6; ++p) {
-    const Box b = box_of(y[p], p);
+    const BoxValue b = box_from_free(y[p], kLo[p], kHi[p]);
     c.theta[p] = b.theta;
     c.d1[p] = b.d1;
     c.d2[p] = b.d2;
   }
   c.sd = model::shape_derivs(c.theta[kRho], c.theta[kPhi], c.theta[kSigma]);
-  const double* s = c.sd.cov;
-  const double det = s[0] * s[2] - s[1] * s[1];
-  c.P[0][0] = s[2] / det;
-  c.P[0][1] = c.P[1][0] = -s[1] / det;
-  c.P[1][1] = s[0] / det;
-  c.norm = 1.0 / (2 * M_PI * std::sqrt(det));
+  const model::GaussianPrecision g =
+      model::gaussian_precision(c.sd.cov[0], c.sd.cov[1], c.sd.cov[2]);
+  c.P[0][0] = g.prec[0];
+  c.P[0][1] = c.P[1][0] = g.prec[1];
+  c.P[1][1] = g.prec[2];
+  c.norm = g.norm;
   // A_j = P E_j; E_0 = e0e0ᵀ, E_1 = e0e1ᵀ + e1e0ᵀ, E_2 = e1e1ᵀ.
   double A[3][2][2];
   for (int j = 0; j < 3; ++j)
@@ -132,8 +121,9 @@ PsfMixtureObjective::PsfMixtureObjective(const std::vector<double>& stamp, int w
   if (width < 3 || height < 3 || stamp.size() != static_cast<std::size_t>(width) * height)
     throw std::invalid_argument("PSF stamp size does not match " + std::to_string(width) + " x " +
                                 std::to_string(height));
-  if (components < 1 || components > 6)
-    throw std::invalid_argument("PSF mixture components must be 1..6, got " +
+  if (components < 1 || components > model::kMaxPsfComponents)
+    throw std::invalid_argument("PSF mixture components must be 1.." +
+                                std::to_string(model::kMaxPsfComponents) + ", got " +
                                 std::to_string(components));
   for (double v : stamp)
     if (!std::isfinite(v)) throw std::invalid_argument("PSF stamp has a non-finite value");
@@ -144,7 +134,7 @@ std::vector<double> PsfMixtureObjective::initial_free() const {
   std::vector<double> y(static_cast<std::size_t>(num_params()));
   for (int k = 0; k < k_; ++k) {
     const double theta[6] = {0.0, 0.0, 0.95, 0.0, std::sqrt(2.0 * (k + 1)), 0.5};
-    for (int p = 0; p < 6; ++p) y[6 * k + p] = free_of(theta[p], p);
+    for (int p = 0; p < 6; ++p) y[6 * k + p] = box_to_free(theta[p], kLo[p], kHi[p]);
   }
   return y;
 }

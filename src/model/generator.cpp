@@ -2,21 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <stdexcept>
 
 #include "celeste/model/source_render.hpp"
 #include "model/render.hpp"
+#include "celeste/math.hpp"
 #include "celeste/model_constants.hpp"
-#include "io/catalog_entries.hpp"
-#include "io/generic_images.hpp"
-#include "score/truth_catalog.hpp"
-#include "util/error.hpp"
 
 namespace celeste::model {
 namespace {
 
 constexpr double kDegPerArcsec = 1.0 / 3600.0;
+// Sampled r fluxes are truncated to ln ℓ_r in [0, 7] (1 .. e^7 ≈ 1100 nmgy, r ≈ 22.5 .. 14.9):
+// fainter is below detection, brighter saturates SDSS.
+constexpr double kMinLogFluxR = 0.0, kMaxLogFluxR = 7.0;
+// Sampled galaxy scales σ in [0.6, 8] px: resolved at SDSS seeing, inside a 25-px patch.
+constexpr double kMinScalePx = 0.6, kMaxScalePx = 8.0;
+// Sources stay this far (px) inside the images' common footprint (plus the epoch offset).
+constexpr double kFootprintMarginPx = 4.0;
 
 // Cholesky sample of N(mean, cov) in 4 dimensions.
 void sample_mvn4(std::mt19937_64& rng, const double mean[4], const double cov[4][4], double out[4]) {
@@ -70,10 +73,10 @@ survey::Catalog sample_catalog(const config::GenerateConfig& cfg, std::mt19937_6
   std::uniform_real_distribution<double> U(0.0, 1.0);
   std::normal_distribution<double> N(0.0, 1.0);
   const double scale_deg = cfg.pixel_scale_arcsec * kDegPerArcsec;
-  const double margin_px = 4.0 + cfg.epoch_offset_px;
+  const double margin_px = kFootprintMarginPx + cfg.epoch_offset_px;
   const double half_h = std::max(1.0, cfg.width / 2.0 - margin_px) * scale_deg;
   const double half_w = std::max(1.0, cfg.height / 2.0 - margin_px) * scale_deg;
-  const double cos_dec = std::cos(cfg.dec_center * M_PI / 180.0);
+  const double cos_dec = std::cos(cfg.dec_center * kRadPerDeg);
   survey::Catalog cat;
   for (int s = 0; s < cfg.source_count; ++s) {
     survey::CatalogEntry e;
@@ -85,7 +88,7 @@ survey::Catalog sample_catalog(const config::GenerateConfig& cfg, std::mt19937_6
     double log_r;
     do {
       log_r = c::kLogFluxMean[t] + std::sqrt(c::kLogFluxVar[t]) * N(rng);
-    } while (log_r < 0.0 || log_r > 7.0);
+    } while (log_r < kMinLogFluxR || log_r > kMaxLogFluxR);
     const int k = sample_categorical(rng, c::kColorWeight[t], kNumColorComponents);
     double colors[4];
     sample_mvn4(rng, c::kColorMean[t][k], c::kColorCov[t][k], colors);
@@ -103,11 +106,11 @@ survey::Catalog sample_catalog(const config::GenerateConfig& cfg, std::mt19937_6
                      : kind < 0.7 ? 0.99 - 0.03 * U(rng)
                                   : 0.05 + 0.9 * U(rng);
     e.gal_axis_ratio = e.is_star ? 0.8 : 0.25 + 0.7 * U(rng);
-    e.gal_angle = e.is_star ? 0.0 : M_PI * U(rng);
+    e.gal_angle = e.is_star ? 0.0 : kPi * U(rng);
     double log_sigma;
     do {
       log_sigma = c::kRadiusPriorMean + std::sqrt(c::kRadiusPriorVar) * N(rng);
-    } while (log_sigma < std::log(0.6) || log_sigma > std::log(8.0));
+    } while (log_sigma < std::log(kMinScalePx) || log_sigma > std::log(kMaxScalePx));
     e.gal_radius_px = e.is_star ? 0.2 : std::exp(log_sigma);
     cat.push_back(e);
   }
@@ -131,7 +134,7 @@ std::vector<survey::Image> make_image_geometry(const config::GenerateConfig& cfg
       // Pointing: random offset up to epoch_offset_px, rotation up to ±2°.
       const double off_h = cfg.epoch_offset_px * (2 * U(rng) - 1);
       const double off_w = cfg.epoch_offset_px * (2 * U(rng) - 1);
-      const double rot = (epoch == 0 ? 0.0 : (2 * U(rng) - 1) * 2.0) * M_PI / 180.0;
+      const double rot = (epoch == 0 ? 0.0 : (2 * U(rng) - 1) * 2.0) * kRadPerDeg;
       const std::array<std::array<double, 2>, 2> cd{
           {{-scale_deg * std::cos(rot), scale_deg * std::sin(rot)},
            {scale_deg * std::sin(rot), scale_deg * std::cos(rot)}}};
@@ -189,7 +192,7 @@ survey::Catalog perturb_catalog(const survey::Catalog& truth, double pixel_scale
   const double px_deg = pixel_scale_arcsec * kDegPerArcsec;
   survey::Catalog out = truth;
   for (auto& e : out) {
-    const double cos_dec = std::cos(e.dec * M_PI / 180.0);
+    const double cos_dec = std::cos(e.dec * kRadPerDeg);
     e.ra += 0.3 * px_deg * N(rng) / cos_dec;
     e.dec += 0.3 * px_deg * N(rng);
     for (int b = 0; b < kNumBands; ++b) {
@@ -205,48 +208,18 @@ survey::Catalog perturb_catalog(const survey::Catalog& truth, double pixel_scale
   return out;
 }
 
-SyntheticSurvey generate_survey(const config::GenerateConfig& cfg) {
+SyntheticSurvey generate_survey(const config::GenerateConfig& cfg,
+                                const std::optional<survey::Catalog>& given_truth) {
   std::mt19937_64 rng(static_cast<std::uint64_t>(cfg.seed));
   SyntheticSurvey s;
   s.images = make_image_geometry(cfg, rng);
-  s.truth = cfg.truth_catalog.empty() ? sample_catalog(cfg, rng)
-                                      : io::read_catalog_entries(cfg.truth_catalog);
+  s.truth = given_truth ? *given_truth : sample_catalog(cfg, rng);
   for (std::size_t n = 0; n < s.images.size(); ++n) {
     const auto expected = render_expected_counts(s.images[n], s.truth);
     sample_counts(s.images[n], expected, static_cast<std::uint64_t>(cfg.seed) * 1000003ULL + n);
   }
   s.initial = perturb_catalog(s.truth, cfg.pixel_scale_arcsec, rng);
   return s;
-}
-
-std::vector<std::string> write_survey(const SyntheticSurvey& survey,
-                                      const config::GenerateConfig& cfg) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(cfg.output_directory, ec);
-  if (ec)
-    throw InputError(cfg.output_directory + ": cannot create output directory: " + ec.message());
-  std::vector<std::string> written;
-  for (int b = 0; b < kNumBands; ++b) {
-    std::vector<survey::Image> band_images;
-    for (const auto& im : survey.images)
-      if (im.band == b) band_images.push_back(im);
-    if (band_images.empty()) continue;
-    const std::string path =
-        (fs::path(cfg.output_directory) / ("survey-" + std::string(survey::kBandNames[b]) + ".fits"))
-            .string();
-    io::write_generic_images(path, band_images);
-    written.push_back(path);
-  }
-  std::vector<score::CoaddTruthRow> rows;
-  for (const auto& e : survey.truth) rows.push_back(score::coadd_truth_row_from_entry(e));
-  const auto dir = fs::path(cfg.output_directory);
-  score::write_coadd_truth((dir / "truth.fits").string(), rows);
-  io::write_catalog_entries((dir / "truth-catalog.fits").string(), survey.truth);
-  io::write_catalog_entries((dir / "init-catalog.fits").string(), survey.initial);
-  for (const char* f : {"truth.fits", "truth-catalog.fits", "init-catalog.fits"})
-    written.push_back((dir / f).string());
-  return written;
 }
 
 }  // namespace celeste::model

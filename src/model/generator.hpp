@@ -4,6 +4,7 @@
 // WCS linearized at each source, sky, calibration) with Poisson noise. Its files are the demo's
 // data and the ground truth of the inference tests.
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,12 +47,9 @@ void sample_counts(survey::Image& image, const std::vector<double>& expected, st
 survey::Catalog perturb_catalog(const survey::Catalog& truth, double pixel_scale_arcsec,
                                 std::mt19937_64& rng);
 
-SyntheticSurvey generate_survey(const config::GenerateConfig& cfg);
-
-// Files in cfg.output_directory: survey-{band}.fits (epochs as image/invvar HDU pairs),
-// truth.fits (Stripe 82 coadd format, for `celeste score`), truth-catalog.fits and
-// init-catalog.fits (generic catalog format, for `celeste run`). Returns the paths written.
-std::vector<std::string> write_survey(const SyntheticSurvey& survey,
-                                      const config::GenerateConfig& cfg);
+// The survey of cfg: `given_truth` rendered when present (the caller reads cfg.truth_catalog),
+// else a catalog sampled from the priors. Files are written by the caller (app/survey_files.hpp).
+SyntheticSurvey generate_survey(const config::GenerateConfig& cfg,
+                                const std::optional<survey::Catalog>& given_truth = std::nullopt);
 
 }  // namespace celeste::model

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "celeste/math.hpp"
 #include "celeste/model/star_stamp.hpp"
 
 namespace celeste::model {
@@ -16,6 +17,25 @@ long SourcePatch::active_count() const {
   for (auto a : active) n += a;
   return n;
 }
+
+PixelBox pixel_box(const survey::Image& image, const std::array<double, 2>& p0, double radius) {
+  return {std::max(1, static_cast<int>(std::floor(p0[0] - radius))),
+          std::min(image.width, static_cast<int>(std::ceil(p0[0] + radius))),
+          std::max(1, static_cast<int>(std::floor(p0[1] - radius))),
+          std::min(image.height, static_cast<int>(std::ceil(p0[1] + radius)))};
+}
+
+namespace {
+// choose_patch_radius of the petascale code (model.md §4.5): the profile is approximated by one
+// Gaussian of width O; the patch reaches kPatchEdgeSigmas · O (1.64, the one-sided 95 % point
+// of a normal), or less far where the profile drops below kSkyFraction of the sky per unit
+// flux first.
+constexpr double kPatchEdgeSigmas = 1.64;
+constexpr double kSkyFraction = 1.0 / 20.0;
+// The catalog's galaxy scale σ widens O by w σ / kGalaxyWidthDivisor (the petascale code's
+// constant, kept as published).
+constexpr double kGalaxyWidthDivisor = 0.67;
+}  // namespace
 
 double patch_radius(const survey::CatalogEntry& entry, const survey::Image& image,
                     const PatchOptions& options) {
@@ -33,12 +53,13 @@ double patch_radius(const survey::CatalogEntry& entry, const survey::Image& imag
   const double lmax = 0.5 * tr + std::sqrt(std::max(0.0, 0.25 * tr * tr - det));
   const double w = options.width_scale;
   double O = w * std::sqrt(lmax) * A;
-  if (!entry.is_star) O += w * entry.gal_radius_px / 0.67;
+  if (!entry.is_star) O += w * entry.gal_radius_px / kGalaxyWidthDivisor;
   const double F = std::max(1e-6, (entry.is_star ? entry.star_fluxes : entry.gal_fluxes)[image.band]);
   const double sky = image.sky[image.index(std::max(1, image.width / 2), std::max(1, image.height / 2))];
-  const double t = std::min(std::exp(-0.5 * 1.64 * 1.64) / (std::sqrt(2 * M_PI) * O),
-                            sky / (20.0 * F));
-  const double r2 = -2.0 * O * O * (std::log(t) + 0.5 * std::log(2 * M_PI) + std::log(O));
+  const double t =
+      std::min(std::exp(-0.5 * kPatchEdgeSigmas * kPatchEdgeSigmas) / (std::sqrt(2 * kPi) * O),
+               kSkyFraction * sky / F);
+  const double r2 = -2.0 * O * O * (std::log(t) + 0.5 * kLog2Pi + std::log(O));
   return std::min(options.max_radius_px, std::sqrt(std::max(0.0, r2)));
 }
 
@@ -106,11 +127,9 @@ SurveyPatches build_patches(const survey::Catalog& catalog,
       const auto p0 = im.wcs.world_to_pix(e.ra, e.dec);
       if (!std::isfinite(p0[0]) || !std::isfinite(p0[1])) continue;
       const double r = patch_radius(e, im, options);
-      const int h0 = std::max(1, static_cast<int>(std::floor(p0[0] - r)));
-      const int h1 = std::min(im.width, static_cast<int>(std::ceil(p0[0] + r)));
-      const int w0 = std::max(1, static_cast<int>(std::floor(p0[1] - r)));
-      const int w1 = std::min(im.height, static_cast<int>(std::ceil(p0[1] + r)));
-      if (h0 > h1 || w0 > w1) continue;  // off this image
+      const PixelBox box = pixel_box(im, p0, r);
+      if (box.empty()) continue;  // off this image
+      const int h0 = box.h0, h1 = box.h1, w0 = box.w0, w1 = box.w1;
       SourcePatch p;
       p.image = n;
       p.h0 = h0;

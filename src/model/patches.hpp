@@ -27,6 +27,14 @@ struct PatchOptions {
   double stamp_spacing_px = 256.0;
 };
 
+// The pixels within `radius` of pixel position p0: floor(p0 − r) .. ceil(p0 + r) clipped to the
+// image, inclusive and 1-based (empty when h0 > h1 or w0 > w1). Patches and the renderer share it.
+struct PixelBox {
+  int h0, h1, w0, w1;
+  bool empty() const { return h0 > h1 || w0 > w1; }
+};
+PixelBox pixel_box(const survey::Image& image, const std::array<double, 2>& p0, double radius);
+
 // One pixelized star profile: the image's PSF at a grid node, as star_stamp.hpp coefficients.
 struct StarStamp {
   std::array<double, 2> center{};  // (h, w) where the PSF was evaluated

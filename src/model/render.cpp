@@ -11,6 +11,10 @@
 #include "celeste/model/source_render.hpp"
 
 namespace celeste::model {
+namespace {
+constexpr double kRenderSigmas = 6.0;
+constexpr double kMaxRenderRadiusPx = 120.0;
+}  // namespace
 
 std::vector<double> render_sources_nmgy(const survey::Image& image,
                                         const std::vector<SourceParams>& params,
@@ -41,19 +45,17 @@ std::vector<double> render_sources_nmgy(const survey::Image& image,
                      shape_cov);
     build_patch_components(psf.data(), K, shape_cov, comps.data());
     const Brightness bright = brightness(theta.data(), image.band);
-    // Out to where the widest Gaussian has dropped by e^-18 (6σ), at least the stamp's extent
-    // for pixelized stars; capped at 120 px (a bright galaxy's far wings are below the noise).
+    // Out to where the widest Gaussian has dropped by e^-18 (kRenderSigmas = 6σ), at least the
+    // stamp's extent for pixelized stars; capped at kMaxRenderRadiusPx (a bright galaxy's far
+    // wings are below the noise there).
     const double sigma2 = theta[param::radius] * theta[param::radius];
     const double widest = psf_var + (theta[param::chi(1)] > 0 ? widest_prototype * sigma2 : 0.0);
-    double radius = std::min(120.0, 6.0 * std::sqrt(widest) + 2.0);
+    double radius = std::min(kMaxRenderRadiusPx, kRenderSigmas * std::sqrt(widest) + 2.0);
     if (st.size > 0) radius = std::max(radius, 0.5 * (st.size - 1));
-    const int h0 = std::max(1, static_cast<int>(std::floor(p0[0] - radius)));
-    const int h1 = std::min(image.width, static_cast<int>(std::ceil(p0[0] + radius)));
-    const int w0 = std::max(1, static_cast<int>(std::floor(p0[1] - radius)));
-    const int w1 = std::min(image.height, static_cast<int>(std::ceil(p0[1] + radius)));
+    const PixelBox box = pixel_box(image, p0, radius);
     const double* coeffs = st.size > 0 ? st.coeffs.data() : nullptr;
-    for (int w = w0; w <= w1; ++w)
-      for (int h = h0; h <= h1; ++h) {
+    for (int w = box.w0; w <= box.w1; ++w)
+      for (int h = box.h0; h <= box.h1; ++h) {
         double f_star, f_gal, mean, second;
         profile_values(comps.data(), K, theta[param::frac_dev], coeffs, st.size, h - p0[0],
                        w - p0[1], f_star, f_gal);

@@ -34,7 +34,8 @@ inline optimizer::NewtonTrustRegionOptions elbo_trust_region_options() {
 struct FitOptions {
   optimizer::NewtonTrustRegionOptions trust_region = elbo_trust_region_options();
   int team_size = 1;  // threads per source (1: sources in parallel, deterministic)
-  std::array<double, kNumTypes> type_prior{0.099, 0.001};  // Φ (model.md §1.3; P's values)
+  // Φ (model.md §1.3; P's values)
+  std::array<double, kNumTypes> type_prior{constants::kTypePriorP[0], constants::kTypePriorP[1]};
   // Linear-response uncertainties at the optimum (kernels/celeste/model/linear_response.hpp):
   // costs one extra ELBO evaluation only when the last evaluation was not the accepted point.
   bool linear_response = true;

@@ -32,11 +32,10 @@ Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
   (void)options.use_mpi;
 #endif
   if (!Kokkos::is_initialized()) {
-    // A thread count from the config is passed as Kokkos' own flag, whose spelling changed
-    // in Kokkos 3.7 (--kokkos-threads -> --kokkos-num-threads).
     // Only Kokkos' own flags are passed on: Kokkos 3.4 also accepts bare aliases such as
     // --threads, which belong to our subcommands. A thread count from the config is passed as
-    // Kokkos' flag, whose spelling changed in Kokkos 3.7 (--kokkos-threads -> -num-threads).
+    // Kokkos' flag, whose spelling changed in Kokkos 3.7 (--kokkos-threads ->
+    // --kokkos-num-threads).
     std::vector<char*> args{argv[0]};
     for (int i = 1; i < argc; ++i)
       if (std::string(argv[i]).rfind("--kokkos-", 0) == 0) args.push_back(argv[i]);

@@ -7,13 +7,14 @@
 #include "io/catalog_output.hpp"
 #include "io/fits_file.hpp"
 #include "score/magnitudes.hpp"
+#include "survey/wcs.hpp"
 #include "util/error.hpp"
+#include "celeste/math.hpp"
 
 namespace celeste::score {
 
 namespace {
 
-constexpr double kDegPerRad = 180.0 / 3.14159265358979323846;
 
 using ColumnMap = std::map<std::string, std::vector<double>>;
 
@@ -90,7 +91,7 @@ CatalogForScoring read_celeste_catalog(const std::string& path) {
     s.gal_frac_dev = frac_dev[i];
     s.gal_axis_ratio = axis_ratio[i];
     s.gal_radius_px = radius[i];
-    s.gal_angle_deg = canonical_angle_deg(angle[i]);
+    s.gal_angle_deg = survey::angle_0_180_deg(angle[i]);
     out.sources.push_back(s);
   }
   return out;
@@ -111,7 +112,7 @@ ScoringSource scoring_source_from_entry(const survey::CatalogEntry& entry) {
   s.gal_frac_dev = entry.gal_frac_dev;
   s.gal_axis_ratio = entry.gal_axis_ratio;
   s.gal_radius_px = entry.gal_radius_px * std::sqrt(entry.gal_axis_ratio);
-  s.gal_angle_deg = canonical_angle_deg(entry.gal_angle * kDegPerRad);
+  s.gal_angle_deg = survey::angle_0_180_deg(entry.gal_angle * kDegPerRad);
   return s;
 }
 
@@ -133,7 +134,7 @@ ScoringSource photo_baseline_source(const io::PhotoObjRow& row) {
   s.gal_radius_px = (use_dev ? row.theta_dev[kBandR] : row.theta_exp[kBandR]) / kSdssArcsecPerPixel;
   // Position angles relative to the frame's north, as the initialiser uses them (phi_offset).
   const double phi_deg = use_dev ? row.phi_dev_deg[kBandR] : row.phi_exp_deg[kBandR];
-  s.gal_angle_deg = canonical_angle_deg(phi_deg - row.phi_offset[kBandR]);
+  s.gal_angle_deg = survey::angle_0_180_deg(phi_deg - row.phi_offset[kBandR]);
   return s;
 }
 

@@ -11,10 +11,6 @@ double color_mag_from_fluxes(double flux_blue, double flux_red) {
   return kMagPerLn * std::log(flux_red / flux_blue);
 }
 
-double canonical_angle_deg(double angle_deg) {
-  return angle_deg - std::floor(angle_deg / 180.0) * 180.0;
-}
-
 double angle_difference_deg(double a_deg, double b_deg) {
   // Celeste.jl degrees_to_diff: abs(a - b) % 180, then the shorter way round.
   const double between = std::fmod(std::fabs(a_deg - b_deg), 180.0);

@@ -3,12 +3,14 @@
 // (AccuracyBenchmark: flux_to_mag / mag_to_flux / color_from_fluxes; model.md §9.2 #24).
 #include <array>
 
+#include "celeste/param_layout.hpp"
+
 #include "survey/magnitudes.hpp"
 
 namespace celeste::score {
 
-inline constexpr int kBands = 5;  // u, g, r, i, z
-inline constexpr int kBandR = 2;
+inline constexpr int kBands = kNumBands;  // u, g, r, i, z (celeste/param_layout.hpp)
+inline constexpr int kBandR = kRefBand;
 
 // Asinh magnitudes: the survey-wide definition (survey/magnitudes.hpp) under the scorer's names.
 using survey::kAsinhSoftening;
@@ -23,9 +25,6 @@ inline double asinh_mag_to_flux(double mag, int band) {
 // Color (band b) - (band b+1) in magnitudes from two fluxes: (2.5/ln 10)·ln(f_{b+1}/f_b).
 // NaN ("missing", excluded from every statistic) unless both fluxes are > 0.
 double color_mag_from_fluxes(double flux_blue, double flux_red);
-
-// Angle in degrees reduced to [0, 180) (Celeste.jl canonical_angle).
-double canonical_angle_deg(double angle_deg);
 
 // Absolute difference of two position angles modulo 180°, in [0, 90].
 double angle_difference_deg(double a_deg, double b_deg);

@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include "celeste/math.hpp"
 
 namespace celeste::score {
 
 namespace {
 
-constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
 
 std::array<double, 3> unit_vector(double ra_deg, double dec_deg) {
-  const double ra = ra_deg * kDegToRad, dec = dec_deg * kDegToRad;
+  const double ra = ra_deg * kRadPerDeg, dec = dec_deg * kRadPerDeg;
   return {std::cos(dec) * std::cos(ra), std::cos(dec) * std::sin(ra), std::sin(dec)};
 }
 
@@ -23,12 +23,12 @@ double chord(const std::array<double, 3>& a, const std::array<double, 3>& b) {
 }  // namespace
 
 double angular_separation_deg(double ra1_deg, double dec1_deg, double ra2_deg, double dec2_deg) {
-  const double dl = (ra2_deg - ra1_deg) * kDegToRad;
-  const double s1 = std::sin(dec1_deg * kDegToRad), c1 = std::cos(dec1_deg * kDegToRad);
-  const double s2 = std::sin(dec2_deg * kDegToRad), c2 = std::cos(dec2_deg * kDegToRad);
+  const double dl = (ra2_deg - ra1_deg) * kRadPerDeg;
+  const double s1 = std::sin(dec1_deg * kRadPerDeg), c1 = std::cos(dec1_deg * kRadPerDeg);
+  const double s2 = std::sin(dec2_deg * kRadPerDeg), c2 = std::cos(dec2_deg * kRadPerDeg);
   const double y = std::hypot(c2 * std::sin(dl), c1 * s2 - s1 * c2 * std::cos(dl));
   const double x = s1 * s2 + c1 * c2 * std::cos(dl);
-  return std::atan2(y, x) / kDegToRad;
+  return std::atan2(y, x) / kRadPerDeg;
 }
 
 std::vector<NearestMatch> match_nearest(const ScoringCatalog& truth,
@@ -67,7 +67,7 @@ std::vector<NearestMatch> match_nearest(const ScoringCatalog& truth,
       }
     }
     if (!found) continue;
-    const double distance_deg = 2.0 * std::asin(best_chord / 2.0) / kDegToRad;
+    const double distance_deg = 2.0 * std::asin(best_chord / 2.0) / kRadPerDeg;
     if (distance_deg < radius_deg) out[i] = NearestMatch{true, best, distance_deg};
   }
   return out;

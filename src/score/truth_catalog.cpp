@@ -5,18 +5,20 @@
 
 #include "io/fits_file.hpp"
 #include "score/magnitudes.hpp"
+#include "survey/wcs.hpp"
+#include "survey/bands.hpp"
 #include "util/error.hpp"
+#include "celeste/math.hpp"
 
 namespace celeste::score {
 
 namespace {
 
-constexpr std::array<const char*, kBands> kBandSuffix{"u", "g", "r", "i", "z"};
 // CasJobs writes integer nulls as the type's minimum; we keep its TNULL values.
 constexpr std::int64_t kNull64 = std::numeric_limits<std::int64_t>::min();
 
 std::string band_column(const char* prefix, int band) {
-  return std::string(prefix) + "_" + kBandSuffix[static_cast<std::size_t>(band)];
+  return std::string(prefix) + "_" + survey::kBandNames[static_cast<std::size_t>(band)];
 }
 
 std::vector<io::TableColumnSpec> coadd_columns() {
@@ -96,7 +98,7 @@ std::vector<CoaddTruthRow> read_coadd_truth(const std::string& path) {
     }
     r.gal_frac_dev = fracdev[i];
     r.gal_axis_ratio = use_dev ? devab[i] : expab[i];
-    r.gal_angle_deg = canonical_angle_deg(use_dev ? devphi[i] : expphi[i]);
+    r.gal_angle_deg = survey::angle_0_180_deg(use_dev ? devphi[i] : expphi[i]);
     r.gal_radius_px = (use_dev ? devrad[i] : exprad[i]) / kSdssArcsecPerPixel;
     r.is_saturated = saturated[i] != 0;
   }
@@ -173,7 +175,7 @@ CoaddTruthRow coadd_truth_row_from_entry(const survey::CatalogEntry& entry) {
     r.flux_nmgy[static_cast<std::size_t>(b)] = fluxes[static_cast<std::size_t>(b)];
   r.gal_frac_dev = entry.gal_frac_dev;
   r.gal_axis_ratio = entry.gal_axis_ratio;
-  r.gal_angle_deg = canonical_angle_deg(entry.gal_angle * (180.0 / 3.14159265358979323846));
+  r.gal_angle_deg = survey::angle_0_180_deg(entry.gal_angle * kDegPerRad);
   r.gal_radius_px = entry.gal_radius_px * std::sqrt(entry.gal_axis_ratio);
   return r;
 }

@@ -9,14 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "survey/bands.hpp"
 #include "survey/eigen_psf.hpp"
 #include "survey/wcs.hpp"
 
 namespace celeste::survey {
 
-inline constexpr int kNumBands = 5;  // u, g, r, i, z
-inline constexpr std::array<const char*, kNumBands> kBandNames{"u", "g", "r", "i", "z"};
-int band_index(const std::string& name);  // -1 if not a band name
 
 // One Gaussian of a PSF mixture, pixel units, (h, w) order; cov = (Σ_hh, Σ_hw, Σ_ww).
 struct PsfComponent {

@@ -5,10 +5,10 @@
 #include <string>
 
 #include "survey/image.hpp"
+#include "celeste/math.hpp"
 
 namespace celeste::survey {
 namespace {
-constexpr double kDeg = M_PI / 180.0;
 }
 
 
@@ -33,26 +33,26 @@ TanWcs::TanWcs(std::array<double, 2> crpix, std::array<double, 2> crval,
 // (ra0, dec0) (LONPOLE = 180).
 std::array<double, 2> TanWcs::pix_to_world(double h, double w) const {
   const double dh = h - crpix_[0], dw = w - crpix_[1];
-  const double x = (cd_[0][0] * dh + cd_[0][1] * dw) * kDeg;
-  const double y = (cd_[1][0] * dh + cd_[1][1] * dw) * kDeg;
-  const double ra0 = crval_[0] * kDeg, dec0 = crval_[1] * kDeg;
+  const double x = (cd_[0][0] * dh + cd_[0][1] * dw) * kRadPerDeg;
+  const double y = (cd_[1][0] * dh + cd_[1][1] * dw) * kRadPerDeg;
+  const double ra0 = crval_[0] * kRadPerDeg, dec0 = crval_[1] * kRadPerDeg;
   const double d = std::cos(dec0) - y * std::sin(dec0);
   const double ra = ra0 + std::atan2(x, d);
   const double dec = std::atan2(std::sin(dec0) + y * std::cos(dec0), std::hypot(x, d));
-  double ra_deg = ra / kDeg;
+  double ra_deg = ra / kRadPerDeg;
   ra_deg = std::fmod(ra_deg, 360.0);
   if (ra_deg < 0) ra_deg += 360.0;
-  return {ra_deg, dec / kDeg};
+  return {ra_deg, dec / kRadPerDeg};
 }
 
 std::array<double, 2> TanWcs::world_to_pix(double ra, double dec) const {
-  const double ra0 = crval_[0] * kDeg, dec0 = crval_[1] * kDeg;
-  const double a = ra * kDeg - ra0, d = dec * kDeg;
+  const double ra0 = crval_[0] * kRadPerDeg, dec0 = crval_[1] * kRadPerDeg;
+  const double a = ra * kRadPerDeg - ra0, d = dec * kRadPerDeg;
   const double cos_c = std::sin(dec0) * std::sin(d) + std::cos(dec0) * std::cos(d) * std::cos(a);
   const double x = std::cos(d) * std::sin(a) / cos_c;
   const double y = (std::cos(dec0) * std::sin(d) - std::sin(dec0) * std::cos(d) * std::cos(a)) /
                    cos_c;
-  const double xd = x / kDeg, yd = y / kDeg;
+  const double xd = x / kRadPerDeg, yd = y / kRadPerDeg;
   return {crpix_[0] + cd_inv_[0][0] * xd + cd_inv_[0][1] * yd,
           crpix_[1] + cd_inv_[1][0] * xd + cd_inv_[1][1] * yd};
 }
@@ -73,15 +73,15 @@ double sky_position_angle_deg(double phi, const std::array<double, 4>& jac, doub
   const double det = jac[0] * jac[3] - jac[1] * jac[2];
   const double dra = (jac[3] * dh - jac[1] * dw) / det;
   const double ddec = (-jac[2] * dh + jac[0] * dw) / det;
-  double pa = std::atan2(dra * std::cos(dec_deg * M_PI / 180.0), ddec) * 180.0 / M_PI;
-  pa = std::fmod(pa, 180.0);
-  return pa < 0 ? pa + 180.0 : pa;
+  double pa = std::atan2(dra * std::cos(dec_deg * kRadPerDeg), ddec) * kDegPerRad;
+  return angle_0_180_deg(pa);
 }
 
-int band_index(const std::string& name) {
-  for (int b = 0; b < kNumBands; ++b)
-    if (name == kBandNames[b]) return b;
-  return -1;
+double angle_0_180_deg(double angle_deg) {
+  double deg = std::fmod(angle_deg, 180.0);
+  if (deg < 0) deg += 180.0;
+  if (deg >= 180.0) deg -= 180.0;  // -tiny + 180 rounds to 180
+  return deg;
 }
 
 }  // namespace celeste::survey

@@ -41,4 +41,8 @@ class TanWcs {
 // independently of the image they were measured in.
 double sky_position_angle_deg(double phi, const std::array<double, 4>& jac, double dec_deg);
 
+// An axis angle in degrees reduced to [0, 180) (an ellipse's axis is the same at θ and θ + 180°;
+// Celeste.jl's canonical_angle). The one reduction used by the catalog, WCS and scorer.
+double angle_0_180_deg(double angle_deg);
+
 }  // namespace celeste::survey

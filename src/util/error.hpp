@@ -10,7 +10,6 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,      // runtime failure (I/O, numerical, MPI)
   kExitUsage = 2,        // bad command line or bad configuration
-  kExitUnavailable = 3,  // subcommand whose implementing issue has not landed
 };
 
 // A configuration problem: names the file, line, key and what was expected.

@@ -46,7 +46,7 @@ survey::SourceResult galaxy_result() {
   }
   p[param::chi(0)] = 0.01;
   p[param::chi(1)] = 0.99;
-  r.status_code = survey::kStatusConverged;
+  r.status_code = optimizer::converged;
   r.iterations = 17;
   r.failure_flags = 0;
   r.elbo = -12345.5;
@@ -63,7 +63,7 @@ survey::SourceResult star_result() {
   r.params[param::chi(0)] = 0.8;
   r.params[param::chi(1)] = 0.2;
   r.params[param::angle] = 3.5;
-  r.status_code = survey::kStatusMaxIterations;
+  r.status_code = optimizer::max_iterations;
   r.failure_flags = 5;
   r.bad_sky = true;
   return r;

@@ -9,6 +9,7 @@
 #include "io/catalog_columns.hpp"
 #include "score/catalog_input.hpp"
 #include "score/magnitudes.hpp"
+#include "survey/wcs.hpp"
 #include "score/match.hpp"
 #include "score/metrics.hpp"
 #include "score/truth_catalog.hpp"
@@ -52,9 +53,9 @@ TEST(ScoreMagnitudes, ColorsInMagnitudesMissingForNonPositiveFlux) {
 }
 
 TEST(ScoreAngles, CanonicalAngleAndDifferenceModulo180) {
-  EXPECT_DOUBLE_EQ(canonical_angle_deg(-45.0), 135.0);
-  EXPECT_DOUBLE_EQ(canonical_angle_deg(180.0), 0.0);
-  EXPECT_DOUBLE_EQ(canonical_angle_deg(365.0), 5.0);
+  EXPECT_DOUBLE_EQ(survey::angle_0_180_deg(-45.0), 135.0);
+  EXPECT_DOUBLE_EQ(survey::angle_0_180_deg(180.0), 0.0);
+  EXPECT_DOUBLE_EQ(survey::angle_0_180_deg(365.0), 5.0);
   EXPECT_DOUBLE_EQ(angle_difference_deg(10.0, 170.0), 20.0);
   EXPECT_DOUBLE_EQ(angle_difference_deg(0.0, 180.0), 0.0);
   EXPECT_DOUBLE_EQ(angle_difference_deg(5.0, 95.0), 90.0);

@@ -19,6 +19,23 @@ KOKKOS_INLINE_FUNCTION constexpr int brightness_param(int type, int k) {
                 : param::lambda(type, k - 6);
 }
 
+// The log-normal of band b's flux given type t (model.md §4.2, §8.3), the one place it is
+// written: ln ℓ_b ~ N(γ_t + Σ_j S_bj β_tj, ζ_t + Σ_j |S_bj| λ_tj). E[ℓ_b] = exp(m + v/2) and
+// E[ℓ_b²] = exp(2m + 2v) are the Brightness moments below; the catalog reports mean and sd.
+struct BandLogFlux {
+  double log_median;  // m
+  double log_var;     // v
+};
+KOKKOS_INLINE_FUNCTION BandLogFlux band_log_flux(const double* theta, int type, int band) {
+  BandLogFlux f{theta[param::gamma(type)], theta[param::zeta(type)]};
+  for (int j = 0; j < kNumColors; ++j) {
+    const double s = color_sign(band, j);
+    f.log_median += s * theta[param::beta(type, j)];
+    f.log_var += (s < 0 ? -s : s) * theta[param::lambda(type, j)];
+  }
+  return f;
+}
+
 struct Brightness {
   double E[kNumTypes];    // E[ℓ_b | i]
   double E2[kNumTypes];   // E[ℓ_b² | i]
@@ -41,14 +58,9 @@ KOKKOS_INLINE_FUNCTION Brightness brightness(const double* theta, int band) {
     b.w2[6 + j] = 2.0 * abs_s;
   }
   for (int i = 0; i < kNumTypes; ++i) {
-    double e = 0, e2 = 0;
-    for (int k = 0; k < kBrightnessParams; ++k) {
-      const double t = theta[brightness_param(i, k)];
-      e += b.w[k] * t;
-      e2 += b.w2[k] * t;
-    }
-    b.E[i] = kmath::exp(e);
-    b.E2[i] = kmath::exp(e2);
+    const BandLogFlux f = band_log_flux(theta, i, band);
+    b.E[i] = kmath::exp(f.log_median + 0.5 * f.log_var);
+    b.E2[i] = kmath::exp(2.0 * (f.log_median + f.log_var));
   }
   return b;
 }

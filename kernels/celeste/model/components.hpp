@@ -37,15 +37,27 @@ struct ProfileComponent {
   int is_dev;         // 1: de Vaucouleurs component, 0: exponential (galaxies only)
 };
 
-KOKKOS_INLINE_FUNCTION void set_component_covariance(double s11, double s12, double s22,
-                                                     double weight, ProfileComponent& c) {
+// A bivariate normal's precision P = Σ⁻¹, packed (P11, P12, P22), and its normalization
+// 1 / (2π sqrt(det Σ)), from the packed covariance (Σ11, Σ12, Σ22). The one place both are
+// computed: profile components here, the PSF mixture fit (src/io/psf_fit.cpp).
+struct GaussianPrecision {
+  double prec[3];
+  double norm;
+};
+KOKKOS_INLINE_FUNCTION GaussianPrecision gaussian_precision(double s11, double s12, double s22) {
   const double det = s11 * s22 - s12 * s12;
   const double inv_det = 1.0 / det;
-  const double P11 = s22 * inv_det, P12 = -s12 * inv_det, P22 = s11 * inv_det;
+  return {{s22 * inv_det, -s12 * inv_det, s11 * inv_det}, 1.0 / (2.0 * kPi * kmath::sqrt(det))};
+}
+
+KOKKOS_INLINE_FUNCTION void set_component_covariance(double s11, double s12, double s22,
+                                                     double weight, ProfileComponent& c) {
+  const GaussianPrecision g = gaussian_precision(s11, s12, s22);
+  const double P11 = g.prec[0], P12 = g.prec[1], P22 = g.prec[2];
   c.prec[0] = P11;
   c.prec[1] = P12;
   c.prec[2] = P22;
-  c.norm = weight / (2.0 * kPi * kmath::sqrt(det));
+  c.norm = weight * g.norm;
   c.hess_const[0] = 0.5 * P11 * P11;
   c.hess_const[1] = P11 * P12;
   c.hess_const[2] = 0.5 * P12 * P12;

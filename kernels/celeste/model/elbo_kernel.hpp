@@ -14,6 +14,7 @@
 #include "celeste/model/elbo_inputs.hpp"
 #include "celeste/model/elbo_pixel.hpp"
 #include "celeste/model/kl.hpp"
+#include "celeste/model/linear_wcs.hpp"
 
 namespace celeste::model {
 
@@ -46,9 +47,7 @@ KOKKOS_INLINE_FUNCTION PatchSourceState patch_source_state(const PatchGeometry& 
                                                            const double* theta,
                                                            const ShapeDerivs& shape) {
   PatchSourceState st;
-  const double du0 = theta[param::ra] - g.u0[0], du1 = theta[param::dec] - g.u0[1];
-  st.center[0] = g.p0[0] + g.jac[0] * du0 + g.jac[1] * du1;
-  st.center[1] = g.p0[1] + g.jac[2] * du0 + g.jac[3] * du1;
+  source_center(theta, g.p0, g.u0, g.jac, st.center);
   for (int i = 0; i < 4; ++i) st.jac[i] = g.jac[i];
   st.chi[0] = theta[param::chi(0)];
   st.chi[1] = theta[param::chi(1)];

@@ -151,9 +151,9 @@ struct FitSources {
       double th[kNumParams];
       to_canonical(yy, b, th);
       for (int p = 0; p < kNumParams; ++p) theta(task, p) = th[p];
-      // A box parameter pinned at its bound (|y| > 13.8 ⇔ within 1e-6 relative of the box).
       for (int p = 0; p < kNumBoxParams; ++p)
-        if (yy[p] > 13.8 || yy[p] < -13.8) result.failure_flags |= optimizer::failure_flag::at_bound;
+        if (box_at_bound(th[p], b.lo[p], b.hi[p]))
+          result.failure_flags |= optimizer::failure_flag::at_bound;
       results(task) = result;
     });
   }

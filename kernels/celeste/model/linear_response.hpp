@@ -17,7 +17,7 @@
 // 1/(2ζ²), 1/(2λ²) of the variance parameters at the variances Celeste finds, and χ, κ enter
 // through a constrained simplex, so the restricted form is used; see docs/optimizer.md.)
 //
-// Parameters at a box bound (|logit| > 13.8, the fit's at_bound criterion) are conditioned on
+// Parameters at a box bound (box_at_bound, transforms.hpp: the fit's at_bound test) are conditioned on
 // (excluded from m; their sd is NaN). If −∇²_m ELBO is not positive definite, the galaxy shape
 // (θ, ρ, φ, σ) is conditioned on and the factorization retried; if that fails too, the
 // mean-field sds are reported (γ, β) and position/shape sds are NaN.
@@ -143,15 +143,12 @@ KOKKOS_INLINE_FUNCTION LinearResponse linear_response(const double* theta,
   for (int i = 0; i < s; ++i)
     for (int j = 0; j < s; ++j) {
       const double h = hess[mean_param(i) * kNumParams + mean_param(j)];
-      finite = finite && h - h == 0.0;
+      finite = finite && is_finite(h);
     }
   bool use[s];
   for (int k = 0; k < s; ++k) {
     const int p = mean_param(k);
-    const double w = bounds.hi[p] - bounds.lo[p];
-    const double u = (theta[p] - bounds.lo[p]) / w;
-    // |logit u| > 13.8  <=>  u or 1 - u below ~1e-6 (the fit's at_bound test)
-    use[k] = u > 1.0e-6 && u < 1.0 - 1.0e-6;
+    use[k] = !box_at_bound(theta[p], bounds.lo[p], bounds.hi[p]);
     if (!use[k]) r.flags |= lr_flag::at_bound;
   }
   bool ok = finite && detail::lr_covariance(hess, use, r.cov);

@@ -7,6 +7,7 @@
 
 #include "celeste/model/brightness.hpp"
 #include "celeste/model/components.hpp"
+#include "celeste/model/linear_wcs.hpp"
 #include "celeste/model/shape.hpp"
 #include "celeste/model/star_stamp.hpp"
 #include "celeste/param_layout.hpp"
@@ -44,15 +45,6 @@ KOKKOS_INLINE_FUNCTION void profile_values(const ProfileComponent* comps, int K,
       ex += v;
   }
   f_gal = frac_dev * dev + (1.0 - frac_dev) * ex;
-}
-
-// Pixel position of a source with parameters theta in a patch with linear WCS (p0, u0, jac).
-KOKKOS_INLINE_FUNCTION void source_center(const double* theta, const double p0[2],
-                                          const double u0[2], const double jac[4],
-                                          double center[2]) {
-  const double du0 = theta[param::ra] - u0[0], du1 = theta[param::dec] - u0[1];
-  center[0] = p0[0] + jac[0] * du0 + jac[1] * du1;
-  center[1] = p0[1] + jac[2] * du0 + jac[3] * du1;
 }
 
 // E[G_s] and E[G_s²] (nmgy, nmgy²) from the profiles and the band's brightness moments.

@@ -171,8 +171,6 @@ KOKKOS_INLINE_FUNCTION OptimizerResult team_minimize(
 
 namespace detail {
 
-KOKKOS_INLINE_FUNCTION bool is_finite(double x) { return x - x == 0.0; }
-
 template <class VectorView>
 KOKKOS_INLINE_FUNCTION bool all_finite(int n, const VectorView& v) {
   bool ok = true;

@@ -23,6 +23,8 @@
 #include <KokkosBatched_Trsv_Serial_Impl.hpp>
 #include <Kokkos_Core.hpp>
 
+#include "celeste/math.hpp"
+
 namespace celeste::optimizer {
 
 template <class MatrixView>
@@ -54,7 +56,7 @@ KOKKOS_INLINE_FUNCTION bool spd_factor(int n, const MatrixView& A) {
   for (int i = 0; i < n; ++i) {
     const double pivot = A(i, i);
     // For SPD A every pivot is positive (it is a ratio of leading principal minors).
-    if (!(pivot > 0.0) || !(pivot - pivot == 0.0)) return false;
+    if (!(pivot > 0.0) || !is_finite(pivot)) return false;
   }
   return true;
 }

@@ -34,12 +34,34 @@ inline constexpr unsigned no_active_pixels = 1u << 2;     // set by the caller
 inline constexpr unsigned eigensolver_failed = 1u << 3;   // Jacobi did not converge
 inline constexpr unsigned radius_collapsed = 1u << 4;     // trust radius fell below delta_min
                                                           // after a rejection
-inline constexpr unsigned at_bound = 1u << 5;             // set by the caller (parameter within
-                                                          // 1e-6 relative of its box)
+inline constexpr unsigned at_bound = 1u << 5;             // set by the caller: a parameter at
+                                                          // its box bound (box_at_bound)
 inline constexpr unsigned max_iterations = 1u << 6;       // iteration limit reached
 inline constexpr unsigned nonfinite_hessian = 1u << 7;    // H not finite (at the start: fatal;
                                                           // at a trial: that trial rejected)
+
+// Every bit with its name, in bit order: the names used in the run report and the catalog docs.
+struct NamedFlag {
+  unsigned bit;
+  const char* name;
+};
+inline constexpr NamedFlag kNamed[] = {
+    {nonfinite_objective, "nonfinite_objective"}, {nonfinite_trial, "nonfinite_trial"},
+    {no_active_pixels, "no_active_pixels"},       {eigensolver_failed, "eigensolver_failed"},
+    {radius_collapsed, "radius_collapsed"},       {at_bound, "at_bound"},
+    {max_iterations, "max_iterations"},           {nonfinite_hessian, "nonfinite_hessian"}};
 }  // namespace failure_flag
+
+// The catalog's name of an OptimizerStatus value.
+inline const char* status_name(int status) {
+  switch (status) {
+    case converged: return "converged";
+    case max_iterations: return "max_iterations";
+    case failed: return "failed";
+    case not_fitted: return "not_fitted";
+    default: return "unknown";
+  }
+}
 
 // Outcome of one minimization. Plain data, usable in Kokkos Views.
 struct OptimizerResult {

@@ -96,7 +96,7 @@ KOKKOS_INLINE_FUNCTION EigenResult serial_symmetric_eigen(int n, const AView& A,
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {
       const double a = A(i, j);
-      if (!(a - a == 0.0)) {  // NaN or ±Inf (a - a is NaN for both)
+      if (!is_finite(a)) {
         result.status = EigenStatus::nonfinite_input;
         return result;
       }
