@@ -1,4 +1,4 @@
-// `celeste run CONFIG.yaml [--threads N]`: the production job.
+// `celeste run CONFIG.yaml [--threads N] [--resume]`: the production job.
 #include <cstdio>
 #include <string>
 
@@ -13,10 +13,13 @@ namespace celeste::app {
 int cmd_run(CommandArgs& a) {
   std::string config_path;
   int threads = -1;
+  inference::RunControl control;
   for (std::size_t i = 0; i < a.args.size(); ++i) {
     std::string v;
     if (take_option(a.args, i, "--threads", v))
       threads = parse_int_option("--threads", v);
+    else if (a.args[i] == "--resume")
+      control.resume = true;
     else if (a.args[i].rfind("--", 0) == 0)
       throw ConfigError("run: unknown option '" + a.args[i] + "'");
     else if (config_path.empty())
@@ -30,8 +33,17 @@ int cmd_run(CommandArgs& a) {
   if (rt.mpi_size() > 1)
     throw ConfigError("run: start it with one MPI rank (got " + std::to_string(rt.mpi_size()) +
                       "); distributing regions over ranks is the multi-node issue's work");
-  const auto report = inference::run_pipeline(cfg);
+  const auto report = inference::run_pipeline(cfg, control);
   std::fputs(inference::report_summary(report).c_str(), stdout);
+  // Outputs are written either way (they show what went wrong); a run that fitted nothing
+  // did not do its job.
+  if (report.targets > 0 && report.converged + report.max_iterations == 0) {
+    std::fprintf(stderr,
+                 "celeste run: error: %s: none of the %d target sources could be fitted (%d "
+                 "failed, %d not fitted); the catalog's failure_flags say why\n",
+                 cfg.file.c_str(), report.targets, report.failed, report.not_fitted);
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

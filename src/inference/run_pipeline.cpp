@@ -10,12 +10,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <ctime>
 #include <map>
+#include <random>
 
 #include "bench/flop_count.hpp"
 #include "celeste/model/components.hpp"
 #include "celeste/optimizer/status.hpp"
+#include "inference/checkpoint.hpp"
 #include "inference/cyclades.hpp"
+#include "inference/output_plan.hpp"
 #include "inference/regions.hpp"
 #include "io/atomic_file.hpp"
 #include "io/catalog_entries.hpp"
@@ -94,29 +98,76 @@ bool bad_sky(const survey::CatalogEntry& e, const std::vector<survey::Image>& im
   return false;
 }
 
-std::string join_path(const std::string& dir, const std::string& name) {
-  return (std::filesystem::path(dir) / name).string();
+// "YYYYMMDDTHHMMSSZ-xxxxxxxx": UTC start time and 32 random bits.
+std::string new_run_id() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::random_device rd;
+  char id[64];
+  std::snprintf(id, sizeof id, "%s-%08x", stamp, static_cast<unsigned>(rd()));
+  return id;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) throw InputError(path + ": cannot write: " + std::strerror(errno));
+  const bool ok = std::fputs(text.c_str(), f) >= 0;
+  if (std::fclose(f) != 0 || !ok) throw InputError(path + ": write failed: " + std::strerror(errno));
+}
+
+// Replaces `state` by the checkpoint's when there is one of this run (same fingerprint and
+// the same planned tasks); else says why it starts from the beginning or refuses.
+void resume_from_checkpoint(const OutputPlan& plan, const config::RunConfig& cfg, RunState& state,
+                            RunReport& rep) {
+  if (!std::filesystem::exists(plan.checkpoint)) {
+    std::fprintf(stderr, "celeste run: --resume: no checkpoint %s; starting from the beginning\n",
+                 plan.checkpoint.c_str());
+    return;
+  }
+  RunState saved = read_checkpoint(plan.checkpoint);
+  if (saved.fingerprint != state.fingerprint)
+    throw ConfigError(plan.checkpoint + ": this checkpoint belongs to another run (the config " +
+                      cfg.file + ", an input file or the software changed since it was "
+                      "written); remove it to start afresh, or run without --resume");
+  if (saved.rounds_total != state.rounds_total || saved.params.size() != state.params.size())
+    throw InputError(plan.checkpoint + ": the checkpoint's tasks do not match this run's plan "
+                     "(same fingerprint, different plan: a bug); remove it to start afresh");
+  for (std::size_t st = 0; st < saved.rounds_done.size(); ++st)
+    for (std::size_t r = 0; r < saved.rounds_done[st].size(); ++r)
+      if (saved.rounds_done[st][r] < 0 || saved.rounds_done[st][r] > saved.rounds_total[st][r])
+        throw InputError(plan.checkpoint + ": checkpoint is corrupt (round counts out of range)");
+  rep.resumed = true;
+  rep.resumed_fits = saved.counters.fits;
+  rep.resumed_inference_s = saved.counters.inference_s;
+  for (const auto& stage : saved.rounds_done)
+    for (auto done : stage) rep.resumed_rounds += done;
+  std::fprintf(stderr,
+               "celeste run: resuming from %s: %ld fits in %ld rounds already done "
+               "(%.1f s of fitting)\n",
+               plan.checkpoint.c_str(), rep.resumed_fits, rep.resumed_rounds,
+               rep.resumed_inference_s);
+  state = std::move(saved);
 }
 
 }  // namespace
 
-RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceResult>* out) {
+RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
+                       std::vector<survey::SourceResult>* out) {
   const auto t_start = Clock::now();
   RunReport rep;
+  rep.run_id = new_run_id();
   rep.config_file = cfg.file;
   rep.backend = Kokkos::DefaultExecutionSpace::name();
   rep.threads = Kokkos::DefaultExecutionSpace().concurrency();
   rep.passes = cfg.inference.passes;
   rep.flops_per_visit = bench::flops_per_active_visit(cfg.model.psf_components);
 
-  // Outputs: refuse to clobber before doing any work.
-  const std::string fits_path = join_path(cfg.output.directory, cfg.output.catalog_fits);
-  const std::string hdf5_path = join_path(cfg.output.directory, cfg.output.catalog_hdf5);
-  const std::string report_path = join_path(cfg.output.directory, cfg.output.report);
-  if (!cfg.output.overwrite)
-    for (const auto& p : {fits_path, hdf5_path, report_path})
-      if (std::filesystem::exists(p))
-        throw ConfigError(cfg.file + ": output.overwrite is false and " + p + " exists");
+  // Outputs: decided and checked before any work (names, folder, stale temporaries).
+  const OutputPlan plan = plan_outputs(cfg);
+  const std::uint64_t fingerprint = run_fingerprint(cfg, plan);
 
   // ---------------------------------------------------------------- inputs
   auto t = Clock::now();
@@ -158,6 +209,11 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
   rep.fixed_neighbors = S - rep.targets;
   if (rep.targets == 0)
     throw InputError(cfg.catalog.path + ": no catalog source lies inside the configured region");
+  {
+    std::vector<long> pixels;
+    for (const auto& im : images) pixels.push_back(static_cast<long>(im.width) * im.height);
+    check_free_space(plan, expected_output_bytes(plan, rep.targets, S, pixels));
+  }
 
   model::PatchOptions patch_options;
   patch_options.pixelized_stars = cfg.model.variant == "K";
@@ -208,13 +264,129 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
   tr.max_radius = cfg.optimizer.max_radius;
   fit_options.type_prior = cfg.model.type_prior;
 
-  std::vector<model::SourceFit> last_fit(S);
-  std::vector<char> fitted(S, 0);
+  // Every region's rounds, planned up front in its fixed (pass, batch, round) order: the unit
+  // of progress a checkpoint records.
+  struct RegionRounds {
+    std::vector<std::vector<int>> rounds;  // catalog indices of each round's targets
+  };
+  std::vector<std::vector<RegionRounds>> planned(stage_list.size());
+  RunState state;
+  state.fingerprint = fingerprint;
+  for (std::size_t st = 0; st < stage_list.size(); ++st) {
+    for (const auto& region : *stage_list[st]) {
+      RegionRounds rr;
+      const int n = static_cast<int>(region.targets.size());
+      if (n > 0) {
+        std::map<int, int> local;  // catalog index -> local index
+        for (int i = 0; i < n; ++i) local[region.targets[i]] = i;
+        ConflictGraph graph(n);
+        std::vector<double> costs(n);
+        for (int i = 0; i < n; ++i) {
+          const int s = region.targets[i];
+          costs[i] = std::max(1.0, work[s]);
+          for (int nb : patches.neighbors[s]) {
+            const auto it = local.find(nb);
+            if (it != local.end()) graph[i].push_back(it->second);
+          }
+        }
+        CycladesOptions co;
+        co.n_threads = kNominalPlanThreads;
+        co.seed = static_cast<std::uint64_t>(cfg.inference.seed);
+        co.target_costs = costs;
+        const CycladesPlan cplan = plan_cyclades(graph, co);
+        for (int pass = 0; pass < rep.passes; ++pass)
+          for (int b = 0; b < static_cast<int>(cplan.batches.size()); ++b) {
+            const auto orders = component_orders(cplan.batches[b], co.seed, pass, b);
+            for (const auto& round : batch_rounds(cplan.batches[b], orders)) {
+              std::vector<int> targets;
+              for (int i : round) targets.push_back(region.targets[i]);
+              rr.rounds.push_back(std::move(targets));
+            }
+          }
+      }
+      state.rounds_total.resize(stage_list.size());
+      state.rounds_total[st].push_back(static_cast<std::int64_t>(rr.rounds.size()));
+      planned[st].push_back(std::move(rr));
+    }
+  }
+  state.rounds_done.resize(stage_list.size());
+  for (std::size_t st = 0; st < stage_list.size(); ++st)
+    state.rounds_done[st].assign(state.rounds_total[st].size(), 0);
+  state.params = params;
+  state.fitted.assign(S, 0);
+  state.records.assign(S, FitRecord{});
+  if (control.resume) resume_from_checkpoint(plan, cfg, state, rep);
+  params = state.params;
+
   const auto t_inference = Clock::now();
   auto last_progress = Clock::now(), last_checkpoint = Clock::now();
   long fits_total_planned = 0;
   for (const auto* st : stage_list)
     for (const auto& region : *st) fits_total_planned += static_cast<long>(region.targets.size()) * rep.passes;
+  WorkCounters& work_done = state.counters;
+  const double inference_before = work_done.inference_s;
+  auto save_checkpoint = [&]() {
+    state.params = params;
+    work_done.inference_s = inference_before + seconds_since(t_inference);
+    write_checkpoint(plan.checkpoint, state);
+    ++rep.checkpoints_written;
+    last_checkpoint = Clock::now();
+  };
+
+  for (std::size_t st = 0; st < stage_list.size(); ++st) {
+    for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
+      const auto& rounds = planned[st][reg].rounds;
+      for (std::int64_t k = state.rounds_done[st][reg]; k < static_cast<std::int64_t>(rounds.size()); ++k) {
+        const std::vector<int>& targets = rounds[k];
+        std::vector<SourceBounds> round_boxes;
+        for (int s : targets) round_boxes.push_back(boxes[s]);
+        const auto tr0 = Clock::now();
+        const auto fits = model::fit_targets(images, patches, params, targets, round_boxes,
+                                             fit_options);
+        const double wall = seconds_since(tr0);
+        const int size = static_cast<int>(targets.size());
+        if (size < rep.threads) work_done.load_imbalance_s += wall * (rep.threads - size) / rep.threads;
+        for (int i = 0; i < size; ++i) {
+          const int s = targets[i];
+          const model::SourceFit& f = fits[i];
+          params[s] = f.params;
+          state.fitted[s] = 1;
+          FitRecord& r = state.records[s];
+          r.status = f.result.status;
+          r.iterations = f.result.iterations;
+          r.failure_flags = f.result.failure_flags;
+          r.f_initial = f.result.f_initial;
+          r.f_final = f.result.f_final;
+          r.gradient_norm_inf = f.result.gradient_norm_inf;
+          r.lr_sd = f.lr_sd;
+          ++work_done.fits;
+          work_done.newton_iterations += f.result.iterations;
+          work_done.elbo_evaluations += f.result.evaluations;
+          work_done.active_pixel_visits += f.result.evaluations * f.active_visits;
+          work_done.inactive_pixel_visits += f.neighbor_visits;
+        }
+        state.rounds_done[st][reg] = k + 1;
+        if (seconds_since(last_progress) > 10.0) {
+          std::fprintf(stderr,
+                       "celeste run: stage %zu/%d region %zu/%zu: %lld/%ld fits (%.0f %%), %.0f s\n",
+                       st + 1, rep.stages, reg + 1, planned[st].size(),
+                       static_cast<long long>(work_done.fits), fits_total_planned,
+                       100.0 * work_done.fits / std::max(1L, fits_total_planned),
+                       seconds_since(t_start));
+          last_progress = Clock::now();
+        }
+        if (seconds_since(last_checkpoint) >= cfg.output.checkpoint_seconds) save_checkpoint();
+      }
+    }
+  }
+  // All fitting done: a kill while writing the outputs then redoes none of it.
+  save_checkpoint();
+  rep.fits = work_done.fits;
+  rep.newton_iterations = work_done.newton_iterations;
+  rep.elbo_evaluations = work_done.elbo_evaluations;
+  rep.active_pixel_visits = work_done.active_pixel_visits;
+  rep.inactive_pixel_visits = work_done.inactive_pixel_visits;
+  rep.timings.load_imbalance = work_done.load_imbalance_s;
 
   auto results_so_far = [&]() {
     std::vector<survey::SourceResult> res;
@@ -225,15 +397,15 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
       r.ra_init = catalog[s].ra;
       r.dec_init = catalog[s].dec;
       r.params = params[s];
-      if (fitted[s]) {
-        const auto& f = last_fit[s].result;
+      if (state.fitted[s]) {
+        const FitRecord& f = state.records[s];
         r.status_code = f.status;
         r.iterations = f.iterations;
         r.failure_flags = static_cast<int>(f.failure_flags);
         r.elbo = -f.f_final;
         r.elbo_gain = f.f_initial - f.f_final;
         r.grad_norm = f.gradient_norm_inf;
-        r.lr_sd = last_fit[s].lr_sd;
+        r.lr_sd = f.lr_sd;
         if (!patches.by_source[s].empty())
           r.gal_position_angle_deg = survey::sky_position_angle_deg(
               params[s][param::angle], patches.by_source[s].front().jac, params[s][param::dec]);
@@ -242,77 +414,6 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
     }
     return res;
   };
-
-  int stage_index = 0;
-  for (const auto* st : stage_list) {
-    ++stage_index;
-    int region_index = 0;
-    for (const auto& region : *st) {
-      ++region_index;
-      const int n = static_cast<int>(region.targets.size());
-      if (n == 0) continue;
-      std::map<int, int> local;  // catalog index -> local index
-      for (int i = 0; i < n; ++i) local[region.targets[i]] = i;
-      ConflictGraph graph(n);
-      std::vector<double> costs(n);
-      for (int i = 0; i < n; ++i) {
-        const int s = region.targets[i];
-        costs[i] = std::max(1.0, work[s]);
-        for (int nb : patches.neighbors[s]) {
-          const auto it = local.find(nb);
-          if (it != local.end()) graph[i].push_back(it->second);
-        }
-      }
-      CycladesOptions co;
-      co.n_threads = kNominalPlanThreads;
-      co.seed = static_cast<std::uint64_t>(cfg.inference.seed);
-      co.target_costs = costs;
-      const CycladesPlan plan = plan_cyclades(graph, co);
-      for (int pass = 0; pass < rep.passes; ++pass) {
-        for (int b = 0; b < static_cast<int>(plan.batches.size()); ++b) {
-          const auto orders = component_orders(plan.batches[b], co.seed, pass, b);
-          for (const auto& round : batch_rounds(plan.batches[b], orders)) {
-            std::vector<int> targets;
-            std::vector<SourceBounds> round_boxes;
-            for (int i : round) {
-              targets.push_back(region.targets[i]);
-              round_boxes.push_back(boxes[region.targets[i]]);
-            }
-            const auto tr0 = Clock::now();
-            const auto fits = model::fit_targets(images, patches, params, targets, round_boxes,
-                                                 fit_options);
-            const double wall = seconds_since(tr0);
-            const int size = static_cast<int>(targets.size());
-            if (size < rep.threads) rep.timings.load_imbalance += wall * (rep.threads - size) / rep.threads;
-            for (int k = 0; k < size; ++k) {
-              const int s = targets[k];
-              params[s] = fits[k].params;
-              last_fit[s] = fits[k];
-              fitted[s] = 1;
-              ++rep.fits;
-              rep.newton_iterations += fits[k].result.iterations;
-              rep.elbo_evaluations += fits[k].result.evaluations;
-              rep.active_pixel_visits += fits[k].result.evaluations * fits[k].active_visits;
-              rep.inactive_pixel_visits += fits[k].neighbor_visits;
-            }
-            if (seconds_since(last_progress) > 10.0) {
-              std::fprintf(stderr,
-                           "celeste run: stage %d/%d region %d/%zu pass %d/%d: %ld/%ld fits, "
-                           "%.0f s\n",
-                           stage_index, rep.stages, region_index, st->size(), pass + 1,
-                           rep.passes, rep.fits, fits_total_planned, seconds_since(t_start));
-              last_progress = Clock::now();
-            }
-          }
-        }
-      }
-      if (seconds_since(last_checkpoint) > cfg.output.checkpoint_seconds) {
-        std::filesystem::create_directories(cfg.output.directory);
-        io::write_catalog_outputs(results_so_far(), join_path(cfg.output.directory, "checkpoint.fits"), "");
-        last_checkpoint = Clock::now();
-      }
-    }
-  }
   rep.timings.task_processing = seconds_since(t_inference);
 
   // ---------------------------------------------------------------- outputs
@@ -341,31 +442,36 @@ RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceR
   rep.elbo_flops = static_cast<double>(rep.active_pixel_visits) * rep.flops_per_visit;
   rep.optimizer_flops = static_cast<double>(rep.newton_iterations) * bench::kOptimizerFlopsPerIteration;
   rep.total_flops = rep.elbo_flops + rep.optimizer_flops;
-  rep.gflops = rep.timings.task_processing > 0 ? rep.total_flops / rep.timings.task_processing * 1e-9 : 0;
+  // Work and time of all sessions of the run (a resumed run counts the checkpoint's too).
+  const double fitting_s = state.counters.inference_s;
+  rep.gflops = fitting_s > 0 ? rep.total_flops / fitting_s * 1e-9 : 0;
 
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.output.directory, ec);
-  if (ec) throw InputError(cfg.output.directory + ": cannot create output directory: " + ec.message());
-  io::write_catalog_outputs(results, fits_path, hdf5_path);
-  std::filesystem::remove(join_path(cfg.output.directory, "checkpoint.fits"), ec);
-  rep.outputs = {fits_path, hdf5_path, report_path};
+  // The output set: every file complete in its temporary, then renamed in a fixed order with
+  // the report last; each carries the run id, so a reader can tell a mixed set.
+  io::AtomicOutputSet outputs;
+  const io::OutputProvenance provenance{rep.run_id};
+  io::write_catalog_outputs(outputs, results, plan.catalog_fits, plan.catalog_hdf5, provenance);
+  rep.outputs = {plan.catalog_fits, plan.catalog_hdf5};
   if (cfg.output.model_images)
     for (std::size_t n = 0; n < images.size(); ++n) {
       // Every source at its current parameters: targets fitted, neighbours at their start.
-      char name[64];
-      std::snprintf(name, sizeof name, "model-%03zu-%s.fits", n + 1,
-                    survey::kBandNames[images[n].band]);
-      const std::string path = join_path(cfg.output.directory, name);
-      io::write_model_image(path, images[n],
-                            model::render_sources_nmgy(images[n], params, patch_options));
+      const std::string path = model_image_path(plan, static_cast<int>(n), images[n].band);
+      io::write_model_image_file(outputs.add(path), images[n],
+                                 model::render_sources_nmgy(images[n], params, patch_options),
+                                 rep.run_id);
       rep.outputs.push_back(path);
     }
+  rep.outputs.push_back(plan.report);
   rep.timings.output = seconds_since(t);
   rep.timings.total = seconds_since(t_start);
   rep.sources_per_s = rep.targets / rep.timings.total;
   rep.timings.other = rep.timings.total - rep.timings.image_loading - rep.timings.setup -
                       rep.timings.task_processing - rep.timings.output;
-  io::write_text_file_atomically(report_path, report_json(rep));
+  write_text_file(outputs.add(plan.report), report_json(rep));
+  outputs.commit_all();
+  // The set is in place: the checkpoint has served its purpose.
+  std::error_code ec;
+  std::filesystem::remove(plan.checkpoint, ec);
   if (out) *out = std::move(results);
   return rep;
 }

@@ -26,6 +26,7 @@ struct RunTimings {
 };
 
 struct RunReport {
+  std::string run_id;  // in every output of the set (docs/run.md)
   std::string config_file;
   std::string backend;
   int threads = 0;
@@ -51,10 +52,23 @@ struct RunReport {
   std::vector<std::pair<std::string, int>> failure_flag_counts;
   RunTimings timings;
   std::vector<std::string> outputs;
+  // Checkpoints and resume: checkpoints written by this session; when resumed, the fits and
+  // rounds the checkpoint already held (skipped here) and the inference time they took.
+  int checkpoints_written = 0;
+  bool resumed = false;
+  long resumed_fits = 0;
+  long resumed_rounds = 0;
+  double resumed_inference_s = 0;
+};
+
+struct RunControl {
+  // Continue from output.directory/checkpoint.ckpt when it is there (`celeste run --resume`).
+  bool resume = false;
 };
 
 // Runs the whole job; throws InputError / ConfigError on bad inputs (nothing written then).
-RunReport run_pipeline(const config::RunConfig& cfg, std::vector<survey::SourceResult>* results = nullptr);
+RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control = {},
+                       std::vector<survey::SourceResult>* results = nullptr);
 
 std::string report_json(const RunReport& r);
 std::string report_summary(const RunReport& r);

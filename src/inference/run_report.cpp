@@ -28,6 +28,7 @@ std::string report_json(const RunReport& r) {
   std::ostringstream o;
   const auto& t = r.timings;
   o << "{\n"
+    << "  \"run_id\": " << quoted(r.run_id) << ",\n"
     << "  \"config\": " << quoted(r.config_file) << ",\n"
     << "  \"backend\": " << quoted(r.backend) << ",\n"
     << "  \"threads\": " << r.threads << ",\n"
@@ -62,7 +63,12 @@ std::string report_json(const RunReport& r) {
   for (std::size_t i = 0; i < r.failure_flag_counts.size(); ++i)
     o << (i ? ", " : "") << quoted(r.failure_flag_counts[i].first) << ": "
       << r.failure_flag_counts[i].second;
-  o << "}},\n  \"outputs\": [";
+  o << "}},\n"
+    << "  \"checkpoints\": {\"written\": " << r.checkpoints_written
+    << ", \"resumed\": " << (r.resumed ? "true" : "false")
+    << ", \"resumed_fits\": " << r.resumed_fits << ", \"resumed_rounds\": " << r.resumed_rounds
+    << ", \"resumed_inference_s\": " << num(r.resumed_inference_s) << "},\n";
+  o << "  \"outputs\": [";
   for (std::size_t i = 0; i < r.outputs.size(); ++i) o << (i ? ", " : "") << quoted(r.outputs[i]);
   o << "]\n}\n";
   return o.str();

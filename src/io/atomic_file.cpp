@@ -1,6 +1,7 @@
 #include "io/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -64,6 +65,41 @@ void AtomicOutput::commit() {
     ::fsync(fd);
     ::close(fd);
   }
+}
+
+const std::string& AtomicOutputSet::add(const std::string& final_path) {
+  outputs_.push_back(std::make_unique<AtomicOutput>(final_path));
+  return outputs_.back()->temp_path();
+}
+
+void AtomicOutputSet::commit_all() {
+  for (auto& o : outputs_) o->commit();
+}
+
+std::vector<std::string> remove_stale_temporaries(const std::string& dir) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    // ".<name>.tmp-<pid>-<n>"
+    const auto tmp = name.rfind(".tmp-");
+    if (name.size() < 2 || name[0] != '.' || tmp == std::string::npos || tmp == 0) continue;
+    const auto dash = name.find('-', tmp + 5);
+    if (dash == std::string::npos) continue;
+    const std::string pid_text = name.substr(tmp + 5, dash - tmp - 5);
+    const std::string n_text = name.substr(dash + 1);
+    auto all_digits = [](const std::string& t) {
+      return !t.empty() && t.size() < 12 &&
+             t.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (!all_digits(pid_text) || !all_digits(n_text)) continue;
+    const long pid = std::stol(pid_text);
+    // Alive (or not ours to signal): leave it. ESRCH: the process is gone.
+    if (pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::error_code rm;
+    if (fs::remove(entry.path(), rm)) removed.push_back(entry.path().string());
+  }
+  return removed;
 }
 
 void write_text_file_atomically(const std::string& path, const std::string& text) {

@@ -2,7 +2,9 @@
 // Atomic file output: write to a temporary file in the destination's folder, fsync it, then
 // rename it over the destination. A crash or an error before commit() leaves the destination
 // untouched (absent, or its previous complete version) and removes the temporary file.
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace celeste::io {
 
@@ -26,6 +28,24 @@ class AtomicOutput {
   std::string temp_path_;
   bool committed_ = false;
 };
+
+// Several outputs committed as a unit: every file is written to its temporary first, and only
+// when all are complete are they renamed into place, in the order they were added (the run
+// puts its report last, so a present report means the whole set was committed). A failure
+// before commit_all() leaves every destination untouched.
+class AtomicOutputSet {
+ public:
+  // Adds a destination; returns its temporary path (write the file there).
+  const std::string& add(const std::string& final_path);
+  void commit_all();
+
+ private:
+  std::vector<std::unique_ptr<AtomicOutput>> outputs_;
+};
+
+// Removes the temporaries that killed runs left in `dir` (".<name>.tmp-<pid>-<n>" whose process
+// is gone). Returns the paths removed.
+std::vector<std::string> remove_stale_temporaries(const std::string& dir);
 
 // `text` written to `path` through an AtomicOutput (InputError naming the file on failure).
 void write_text_file_atomically(const std::string& path, const std::string& text);

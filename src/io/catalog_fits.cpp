@@ -21,12 +21,19 @@ std::string tform(const CatalogColumn& c) {
 
 }  // namespace
 
-void write_catalog_fits_file(const std::string& path, const std::vector<CatalogColumn>& columns) {
+void write_catalog_fits_file(const std::string& path, const std::vector<CatalogColumn>& columns,
+                             const OutputProvenance& provenance) {
   const long rows = columns.empty() ? 0 : static_cast<long>(columns.front().size());
   std::vector<TableColumnSpec> specs;
   for (const auto& c : columns) specs.push_back({c.name, tform(c), c.unit, c.tdisp});
   FitsFile f = FitsFile::create(path);
-  f.append_table("CATALOG", specs, rows);
+  f.append_table("CATALOG", specs, rows);  // CFITSIO adds the empty primary HDU first
+  if (!provenance.run_id.empty()) {
+    f.move_to(1);
+    f.write_key("RUNID", provenance.run_id, "run that wrote this output set");
+    f.move_to(2);
+    f.write_key("RUNID", provenance.run_id, "run that wrote this output set");
+  }
   f.write_key("ORIGIN", "Celeste-K", "variational inference catalog");
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const CatalogColumn& c = columns[i];

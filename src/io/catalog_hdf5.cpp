@@ -116,9 +116,10 @@ class Hdf5Writer {
     write_string_attribute(ds.get(), "description", c.description);
   }
 
-  void write(const std::vector<CatalogColumn>& columns) const {
+  void write(const std::vector<CatalogColumn>& columns, const OutputProvenance& provenance) const {
     H5Id file(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
     if (!file.ok()) fail("cannot create file");
+    if (!provenance.run_id.empty()) write_string_attribute(file.get(), "run_id", provenance.run_id);
     H5Id group(H5Gcreate2(file.get(), "catalog", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                H5Gclose);
     if (!group.ok()) fail("creating group /catalog");
@@ -135,9 +136,10 @@ class Hdf5Writer {
 
 }  // namespace
 
-void write_catalog_hdf5_file(const std::string& path, const std::vector<CatalogColumn>& columns) {
+void write_catalog_hdf5_file(const std::string& path, const std::vector<CatalogColumn>& columns,
+                             const OutputProvenance& provenance) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr dumps
-  Hdf5Writer(path).write(columns);
+  Hdf5Writer(path).write(columns, provenance);
 }
 
 }  // namespace celeste::io

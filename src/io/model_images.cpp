@@ -10,8 +10,8 @@
 
 namespace celeste::io {
 
-void write_model_image(const std::string& path, const survey::Image& image,
-                       const std::vector<double>& model_nmgy) {
+void write_model_image_file(const std::string& path, const survey::Image& image,
+                            const std::vector<double>& model_nmgy, const std::string& run_id) {
   const std::size_t n = static_cast<std::size_t>(image.width) * image.height;
   if (model_nmgy.size() != n || image.pixels.size() != n || image.sky.size() != n)
     throw InputError(path + ": model image size does not match " + image.source);
@@ -31,9 +31,8 @@ void write_model_image(const std::string& path, const survey::Image& image,
       resid[i] = static_cast<float>(x / iota - eps - model_nmgy[i]);
       chi[i] = static_cast<float>((x - expected) / std::sqrt(expected));
     }
-  AtomicOutput out(path);
   {
-    FitsFile f = FitsFile::create(out.temp_path());
+    FitsFile f = FitsFile::create(path);
     const struct {
       const char* name;
       const std::vector<float>* values;
@@ -49,10 +48,17 @@ void write_model_image(const std::string& path, const survey::Image& image,
       if (*hdu.unit) f.write_key("BUNIT", hdu.unit);
       f.write_key("BAND", survey::kBandNames[image.band], "u g r i z");
       f.write_key("SOURCE", image.source, "input image");
+      if (!run_id.empty()) f.write_key("RUNID", run_id, "run that wrote this output set");
       write_tan_wcs(f, image.wcs);
     }
     f.close();
   }
+}
+
+void write_model_image(const std::string& path, const survey::Image& image,
+                       const std::vector<double>& model_nmgy) {
+  AtomicOutput out(path);
+  write_model_image_file(out.temp_path(), image, model_nmgy);
   out.commit();
 }
 

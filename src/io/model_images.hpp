@@ -14,7 +14,12 @@
 
 namespace celeste::io {
 
-// model_nmgy: per pixel, index as survey::Image. Written atomically; throws InputError.
+// model_nmgy: per pixel, index as survey::Image. Writes exactly `path` (the caller makes it
+// atomic: io::AtomicOutputSet); run_id (if not empty) as keyword RUNID. Throws InputError.
+void write_model_image_file(const std::string& path, const survey::Image& image,
+                            const std::vector<double>& model_nmgy, const std::string& run_id = "");
+
+// The same written atomically (temporary + rename).
 void write_model_image(const std::string& path, const survey::Image& image,
                        const std::vector<double>& model_nmgy);
 

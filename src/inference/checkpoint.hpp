@@ -1,0 +1,63 @@
+#pragma once
+// The run's checkpoint: everything a run has finished, so that `celeste run --resume` skips it
+// and ends with a catalog bitwise identical to an uninterrupted run. One format for every
+// driver (single process now; the distributed run's regions are the same tasks).
+//
+// Contents (docs/checkpoint.md has the byte layout):
+//   - a fingerprint of what determines the result (config bytes, input files' names, sizes and
+//     modification times, software version): a checkpoint of another run is refused;
+//   - per stage and region (task), how many of its Cyclades rounds are done, in the task's
+//     fixed (pass, batch, round) order;
+//   - per catalog source, its current parameters and the record of its last fit;
+//   - the run's work counters so far (for the report);
+//   - a 64-bit FNV-1a checksum of all of the above (a torn or corrupt file is refused).
+// Written through io::AtomicOutput (temporary, fsync, rename): a kill leaves the previous
+// complete checkpoint or the new one, never a mixture.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "celeste/param_layout.hpp"
+
+namespace celeste::inference {
+
+// What the catalog needs of a source's last fit (model::SourceFit, minus the trace).
+struct FitRecord {
+  int status = 3;  // optimizer::OptimizerStatus (3: not fitted)
+  int iterations = 0;
+  std::uint32_t failure_flags = 0;
+  double f_initial = 0, f_final = 0, gradient_norm_inf = 0;
+  std::array<double, kNumParams> lr_sd{};
+};
+
+struct WorkCounters {
+  std::int64_t fits = 0, newton_iterations = 0, elbo_evaluations = 0;
+  std::int64_t active_pixel_visits = 0, inactive_pixel_visits = 0;
+  double load_imbalance_s = 0;  // RunTimings::load_imbalance so far
+  double inference_s = 0;       // fitting wall time so far (all sessions of the run)
+};
+
+struct RunState {
+  std::uint64_t fingerprint = 0;
+  // rounds_done[stage][region]: rounds finished; rounds_total likewise (for progress and to
+  // check that the resumed run plans the same tasks).
+  std::vector<std::vector<std::int64_t>> rounds_done, rounds_total;
+  std::vector<std::array<double, kNumParams>> params;  // per catalog source
+  std::vector<std::uint8_t> fitted;                    // per catalog source: has a FitRecord
+  std::vector<FitRecord> records;                      // per catalog source
+  WorkCounters counters;
+};
+
+// Writes `state` to `path` atomically. Throws InputError naming the file.
+void write_checkpoint(const std::string& path, const RunState& state);
+
+// Reads a checkpoint; InputError naming the file when it is not one, is truncated or corrupt
+// (checksum), or has another format version.
+RunState read_checkpoint(const std::string& path);
+
+// FNV-1a 64 of bytes, continuing from `h` (start with kFnvOffset).
+inline constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t h = kFnvOffset);
+
+}  // namespace celeste::inference
