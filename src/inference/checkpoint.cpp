@@ -12,7 +12,7 @@ namespace celeste::inference {
 namespace {
 
 constexpr char kMagic[16] = "CELESTE-K CKPT\n";  // 15 characters + NUL
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 constexpr std::uint32_t kByteOrderMark = 0x01020304u;  // read back differently on the other order
 
 // Appends plain values to a byte buffer (native byte order; the mark tells a reader).
@@ -93,24 +93,19 @@ void write_checkpoint(const std::string& path, const RunState& s) {
   w.put(static_cast<std::uint64_t>(s.params.size()));
   for (std::size_t i = 0; i < s.params.size(); ++i) {
     w.put_raw(s.params[i].data(), sizeof(double) * kNumParams);
-    w.put(s.fitted[i]);
-    const FitRecord& f = s.records[i];
-    w.put(static_cast<std::int32_t>(f.status));
+    const survey::SourceResult& f = s.records[i];
+    w.put(static_cast<std::int32_t>(f.status_code));
     w.put(static_cast<std::int32_t>(f.iterations));
-    w.put(f.failure_flags);
-    w.put(f.f_initial);
-    w.put(f.f_final);
-    w.put(f.gradient_norm_inf);
+    w.put(static_cast<std::int32_t>(f.failure_flags));
+    w.put(f.elbo);
+    w.put(f.elbo_gain);
+    w.put(f.grad_norm);
     w.put_raw(f.lr_sd.data(), sizeof(double) * kNumParams);
   }
   w.put(fnv1a(w.bytes.data(), w.bytes.size()));
 
   io::AtomicOutput out(path);
-  std::FILE* f = std::fopen(out.temp_path().c_str(), "wb");
-  if (!f) throw InputError(path + ": cannot write checkpoint: " + std::strerror(errno));
-  const bool ok = std::fwrite(w.bytes.data(), 1, w.bytes.size(), f) == w.bytes.size();
-  if (std::fclose(f) != 0 || !ok)
-    throw InputError(path + ": writing the checkpoint failed (disk full?): " + std::strerror(errno));
+  io::write_file(out.temp_path(), w.bytes, path);
   out.commit();
 }
 
@@ -157,21 +152,19 @@ RunState read_checkpoint(const std::string& path) {
   c.inactive_pixel_visits = r.get<std::int64_t>();
   c.load_imbalance_s = r.get<double>();
   c.inference_s = r.get<double>();
-  constexpr std::size_t kPerSource = 2 * sizeof(double) * kNumParams + 1 + 3 * 4 + 3 * 8;
+  constexpr std::size_t kPerSource = 2 * sizeof(double) * kNumParams + 3 * 4 + 3 * 8;
   const auto n = r.count(kPerSource, "source");
   s.params.resize(n);
-  s.fitted.resize(n);
   s.records.resize(n);
   for (std::uint64_t i = 0; i < n; ++i) {
     r.get_raw(s.params[i].data(), sizeof(double) * kNumParams);
-    s.fitted[i] = r.get<std::uint8_t>();
-    FitRecord& f = s.records[i];
-    f.status = r.get<std::int32_t>();
+    survey::SourceResult& f = s.records[i];
+    f.status_code = r.get<std::int32_t>();
     f.iterations = r.get<std::int32_t>();
-    f.failure_flags = r.get<std::uint32_t>();
-    f.f_initial = r.get<double>();
-    f.f_final = r.get<double>();
-    f.gradient_norm_inf = r.get<double>();
+    f.failure_flags = r.get<std::int32_t>();
+    f.elbo = r.get<double>();
+    f.elbo_gain = r.get<double>();
+    f.grad_norm = r.get<double>();
     r.get_raw(f.lr_sd.data(), sizeof(double) * kNumParams);
   }
   if (r.at + sizeof stored_sum != bytes.size())

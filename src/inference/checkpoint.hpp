@@ -3,7 +3,7 @@
 // and ends with a catalog bitwise identical to an uninterrupted run. One format for every
 // driver (single process now; the distributed run's regions are the same tasks).
 //
-// Contents (docs/checkpoint.md has the byte layout):
+// Contents (byte layout: docs/checkpoint.md):
 //   - a fingerprint of what determines the result (config bytes, input files' names, sizes and
 //     modification times, software version): a checkpoint of another run is refused;
 //   - per stage and region (task), how many of its Cyclades rounds are done, in the task's
@@ -19,17 +19,9 @@
 #include <vector>
 
 #include "celeste/param_layout.hpp"
+#include "survey/source_result.hpp"
 
 namespace celeste::inference {
-
-// What the catalog needs of a source's last fit (model::SourceFit, minus the trace).
-struct FitRecord {
-  int status = 3;  // optimizer::OptimizerStatus (3: not fitted)
-  int iterations = 0;
-  std::uint32_t failure_flags = 0;
-  double f_initial = 0, f_final = 0, gradient_norm_inf = 0;
-  std::array<double, kNumParams> lr_sd{};
-};
 
 struct WorkCounters {
   std::int64_t fits = 0, newton_iterations = 0, elbo_evaluations = 0;
@@ -44,8 +36,10 @@ struct RunState {
   // check that the resumed run plans the same tasks).
   std::vector<std::vector<std::int64_t>> rounds_done, rounds_total;
   std::vector<std::array<double, kNumParams>> params;  // per catalog source
-  std::vector<std::uint8_t> fitted;                    // per catalog source: has a FitRecord
-  std::vector<FitRecord> records;                      // per catalog source
+  // Per catalog source, its last fit's fields of survey::SourceResult (status_code,
+  // iterations, failure_flags, elbo, elbo_gain, grad_norm, lr_sd; model::record_fit);
+  // status_code optimizer::not_fitted until it is fitted. Only those fields are saved.
+  std::vector<survey::SourceResult> records;
   WorkCounters counters;
 };
 

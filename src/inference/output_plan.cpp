@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 
+#include "celeste/param_layout.hpp"
 #include "celeste/version.hpp"
 #include "inference/checkpoint.hpp"
 #include "io/atomic_file.hpp"
@@ -28,6 +30,12 @@ std::string canonical_path(const std::string& p) {
   std::error_code ec;
   const fs::path c = fs::weakly_canonical(fs::absolute(p), ec);
   return ec ? fs::absolute(p).lexically_normal().string() : c.string();
+}
+
+// The names output.model_images writes (model_image_path).
+bool is_model_image_name(const std::string& name) {
+  static const std::regex pattern("model-[0-9]{3}-[ugriz]\\.fits");
+  return std::regex_match(name, pattern);
 }
 
 }  // namespace
@@ -83,8 +91,7 @@ OutputPlan plan_outputs(const config::RunConfig& cfg) {
                           " are the same file (" + *named[i].path +
                           "); each output needs its own name");
     const std::string name = fs::path(*named[i].path).filename().string();
-    if (plan.model_images && name.size() == 17 && name.rfind("model-", 0) == 0 &&
-        name.substr(name.size() - 5) == ".fits")
+    if (plan.model_images && is_model_image_name(name))
       throw ConfigError(cfg.file + ": " + named[i].key + " '" + name +
                         "' has the form of a model image (model-NNN-B.fits), which "
                         "output.model_images writes");
@@ -96,9 +103,7 @@ OutputPlan plan_outputs(const config::RunConfig& cfg) {
   if (plan.model_images)
     for (const auto& input : plan.input_files)
       if (canonical_path(fs::path(input).parent_path().string()) == canonical_path(o.directory)) {
-        const std::string name = fs::path(input).filename().string();
-        if (name.rfind("model-", 0) == 0 && name.size() > 5 &&
-            name.substr(name.size() - 5) == ".fits")
+        if (is_model_image_name(fs::path(input).filename().string()))
           throw ConfigError(cfg.file + ": input " + input +
                             " has a model image's name in output.directory; "
                             "output.model_images would overwrite it");
@@ -149,7 +154,7 @@ std::uintmax_t expected_output_bytes(const OutputPlan& plan, long targets, long 
   // ~70 columns of ≤ 8 bytes, twice (FITS + HDF5), plus headers; the checkpoint keeps ~800 B
   // per catalog source; model images: 4 float HDUs per image.
   constexpr std::uintmax_t kCatalogRowBytes = 70 * 8, kHeaderBytes = 1 << 20;
-  constexpr std::uintmax_t kCheckpointSourceBytes = 2 * 8 * 44 + 64;
+  constexpr std::uintmax_t kCheckpointSourceBytes = 2 * sizeof(double) * kNumParams + 64;
   std::uintmax_t bytes = 2 * kCatalogRowBytes * static_cast<std::uintmax_t>(targets) +
                          kCheckpointSourceBytes * static_cast<std::uintmax_t>(sources) +
                          4 * kHeaderBytes;

@@ -111,13 +111,6 @@ std::string new_run_id() {
   return id;
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) throw InputError(path + ": cannot write: " + std::strerror(errno));
-  const bool ok = std::fputs(text.c_str(), f) >= 0;
-  if (std::fclose(f) != 0 || !ok) throw InputError(path + ": write failed: " + std::strerror(errno));
-}
-
 // Replaces `state` by the checkpoint's when there is one of this run (same fingerprint and
 // the same planned tasks); else says why it starts from the beginning or refuses.
 void resume_from_checkpoint(const OutputPlan& plan, const config::RunConfig& cfg, RunState& state,
@@ -222,7 +215,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   for (int s = 0; s < S; ++s)
     for (const auto& p : patches.by_source[s]) work[s] += static_cast<double>(p.active_count());
 
-  std::vector<model::SourceParams> params(S);
+  RunState state;  // what a checkpoint saves: parameters, fit records, progress
+  state.fingerprint = fingerprint;
+  std::vector<model::SourceParams>& params = state.params;
+  params.resize(S);
   std::vector<SourceBounds> boxes(S);
   for (int s = 0; s < S; ++s) {
     params[s] = is_target[s] ? model::generic_init_params(catalog[s])
@@ -270,8 +266,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     std::vector<std::vector<int>> rounds;  // catalog indices of each round's targets
   };
   std::vector<std::vector<RegionRounds>> planned(stage_list.size());
-  RunState state;
-  state.fingerprint = fingerprint;
+  state.rounds_total.resize(stage_list.size());
   for (std::size_t st = 0; st < stage_list.size(); ++st) {
     for (const auto& region : *stage_list[st]) {
       RegionRounds rr;
@@ -304,7 +299,6 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
             }
           }
       }
-      state.rounds_total.resize(stage_list.size());
       state.rounds_total[st].push_back(static_cast<std::int64_t>(rr.rounds.size()));
       planned[st].push_back(std::move(rr));
     }
@@ -312,11 +306,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   state.rounds_done.resize(stage_list.size());
   for (std::size_t st = 0; st < stage_list.size(); ++st)
     state.rounds_done[st].assign(state.rounds_total[st].size(), 0);
-  state.params = params;
-  state.fitted.assign(S, 0);
-  state.records.assign(S, FitRecord{});
+  state.records.assign(S, survey::SourceResult{});
   if (control.resume) resume_from_checkpoint(plan, cfg, state, rep);
-  params = state.params;
 
   const auto t_inference = Clock::now();
   auto last_progress = Clock::now(), last_checkpoint = Clock::now();
@@ -326,7 +317,6 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   WorkCounters& work_done = state.counters;
   const double inference_before = work_done.inference_s;
   auto save_checkpoint = [&]() {
-    state.params = params;
     work_done.inference_s = inference_before + seconds_since(t_inference);
     write_checkpoint(plan.checkpoint, state);
     ++rep.checkpoints_written;
@@ -350,15 +340,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           const int s = targets[i];
           const model::SourceFit& f = fits[i];
           params[s] = f.params;
-          state.fitted[s] = 1;
-          FitRecord& r = state.records[s];
-          r.status = f.result.status;
-          r.iterations = f.result.iterations;
-          r.failure_flags = f.result.failure_flags;
-          r.f_initial = f.result.f_initial;
-          r.f_final = f.result.f_final;
-          r.gradient_norm_inf = f.result.gradient_norm_inf;
-          r.lr_sd = f.lr_sd;
+          model::record_fit(f, state.records[s]);
           ++work_done.fits;
           work_done.newton_iterations += f.result.iterations;
           work_done.elbo_evaluations += f.result.evaluations;
@@ -388,41 +370,23 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   rep.inactive_pixel_visits = work_done.inactive_pixel_visits;
   rep.timings.load_imbalance = work_done.load_imbalance_s;
 
-  auto results_so_far = [&]() {
-    std::vector<survey::SourceResult> res;
-    for (int s = 0; s < S; ++s) {
-      if (!is_target[s]) continue;
-      survey::SourceResult r;
-      r.objid = catalog[s].objid;
-      r.ra_init = catalog[s].ra;
-      r.dec_init = catalog[s].dec;
-      r.params = params[s];
-      if (state.fitted[s]) {
-        const FitRecord& f = state.records[s];
-        r.status_code = f.status;
-        r.iterations = f.iterations;
-        r.failure_flags = static_cast<int>(f.failure_flags);
-        r.elbo = -f.f_final;
-        r.elbo_gain = f.f_initial - f.f_final;
-        r.grad_norm = f.gradient_norm_inf;
-        r.lr_sd = f.lr_sd;
-        if (!patches.by_source[s].empty())
-          r.gal_position_angle_deg = survey::sky_position_angle_deg(
-              params[s][param::angle], patches.by_source[s].front().jac, params[s][param::dec]);
-      }
-      res.push_back(r);
-    }
-    return res;
-  };
   rep.timings.task_processing = seconds_since(t_inference);
 
   // ---------------------------------------------------------------- outputs
   t = Clock::now();
-  auto results = results_so_far();
-  {
-    int k = 0;
-    for (int s = 0; s < S; ++s)
-      if (is_target[s]) results[k++].bad_sky = bad_sky(catalog[s], images);
+  std::vector<survey::SourceResult> results;  // one per target, catalog order
+  for (int s = 0; s < S; ++s) {
+    if (!is_target[s]) continue;
+    survey::SourceResult r = state.records[s];  // its fit fields
+    r.objid = catalog[s].objid;
+    r.ra_init = catalog[s].ra;
+    r.dec_init = catalog[s].dec;
+    r.params = params[s];
+    r.bad_sky = bad_sky(catalog[s], images);
+    if (r.status_code != optimizer::not_fitted && !patches.by_source[s].empty())
+      r.gal_position_angle_deg = survey::sky_position_angle_deg(
+          params[s][param::angle], patches.by_source[s].front().jac, params[s][param::dec]);
+    results.push_back(r);
   }
   std::map<std::string, int> flag_counts;
   const auto& flag_names = optimizer::failure_flag::kNamed;
@@ -467,7 +431,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   rep.sources_per_s = rep.targets / rep.timings.total;
   rep.timings.other = rep.timings.total - rep.timings.image_loading - rep.timings.setup -
                       rep.timings.task_processing - rep.timings.output;
-  write_text_file(outputs.add(plan.report), report_json(rep));
+  io::write_file(outputs.add(plan.report), report_json(rep), plan.report);
   outputs.commit_all();
   // The set is in place: the checkpoint has served its purpose.
   std::error_code ec;

@@ -102,13 +102,14 @@ std::vector<std::string> remove_stale_temporaries(const std::string& dir) {
   return removed;
 }
 
-void write_text_file_atomically(const std::string& path, const std::string& text) {
-  AtomicOutput out(path);
-  std::FILE* f = std::fopen(out.temp_path().c_str(), "w");
-  if (!f) throw InputError(path + ": cannot write " + out.temp_path() + ": " + std::strerror(errno));
-  const bool ok = std::fputs(text.c_str(), f) >= 0;
-  if (std::fclose(f) != 0 || !ok) throw InputError(path + ": write failed: " + std::strerror(errno));
-  out.commit();
+void write_file(const std::string& path, const std::string& bytes, const std::string& report_as) {
+  const std::string& name = report_as.empty() ? path : report_as;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) throw InputError(name + ": cannot write " + path + ": " + std::strerror(errno));
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  const int err = errno;
+  if (std::fclose(f) != 0 || !ok)
+    throw InputError(name + ": writing failed (disk full?): " + std::strerror(ok ? errno : err));
 }
 
 }  // namespace celeste::io

@@ -47,7 +47,9 @@ class AtomicOutputSet {
 // is gone). Returns the paths removed.
 std::vector<std::string> remove_stale_temporaries(const std::string& dir);
 
-// `text` written to `path` through an AtomicOutput (InputError naming the file on failure).
-void write_text_file_atomically(const std::string& path, const std::string& text);
+// `bytes` written to exactly `path` (binary; make it atomic with an AtomicOutput or
+// AtomicOutputSet temporary). InputError naming `report_as` (default: path) on failure.
+void write_file(const std::string& path, const std::string& bytes,
+                const std::string& report_as = "");
 
 }  // namespace celeste::io

@@ -90,4 +90,14 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
   return out;
 }
 
+void record_fit(const SourceFit& fit, survey::SourceResult& record) {
+  record.status_code = fit.result.status;
+  record.iterations = fit.result.iterations;
+  record.failure_flags = static_cast<int>(fit.result.failure_flags);
+  record.elbo = -fit.result.f_final;
+  record.elbo_gain = fit.result.f_initial - fit.result.f_final;
+  record.grad_norm = fit.result.gradient_norm_inf;
+  record.lr_sd = fit.lr_sd;
+}
+
 }  // namespace celeste::model

@@ -13,6 +13,7 @@
 #include "celeste/transforms.hpp"
 #include "model/elbo_problem.hpp"
 #include "model/patches.hpp"
+#include "survey/source_result.hpp"
 
 namespace celeste::model {
 
@@ -68,6 +69,10 @@ struct SourceFit {
 
 // The fixed box of a target source from its initial position (model.md §3.3).
 SourceBounds target_bounds(double ra0, double dec0);
+
+// The catalog record's fit fields (status, iterations, failure flags, ELBO, its gain, gradient
+// norm, linear-response sds) from a fit: the one place they are mapped.
+void record_fit(const SourceFit& fit, survey::SourceResult& record);
 
 std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
                                    const SurveyPatches& patches,
