@@ -22,12 +22,15 @@ const std::vector<Command>& commands() {
        "  --threads N   number of host threads (default: OMP_NUM_THREADS or all cores)\n",
        cmd_info},
       {"run", "fit a catalog: images + initial catalog -> catalog (FITS, HDF5) + report",
-       "usage: celeste run CONFIG.yaml [--threads N]\n"
+       "usage: celeste run CONFIG.yaml [--threads N] [--resume]\n"
        "\n"
        "The production job: loads the images overlapping the configured sky region,\n"
        "initialises sources from a catalog, fits every source by variational inference and\n"
        "writes the catalog (FITS binary table and HDF5) with a run report.\n"
-       "Configuration keys: docs/config.md. Exit codes: 0 ok, 1 failure, 2 bad config.\n",
+       "  --resume   continue from output.directory/checkpoint.ckpt (written every\n"
+       "             output.checkpoint_seconds); the catalog is the uninterrupted run's\n"
+       "Configuration keys: docs/config.md. Exit codes: 0 ok, 1 failure or no source\n"
+       "fitted, 2 bad config.\n",
        cmd_run},
       {"generate", "draw a synthetic survey (images + truth catalog) from the model",
        "usage: celeste generate CONFIG.yaml [--threads N]\n"
