@@ -1,11 +1,20 @@
 // The harness itself: this one source is stamped per Kokkos backend and thread count. It checks
-// that the backend really runs (concurrency as registered) and the team + scratch pattern the
-// model kernels rely on gives identical results on every backend.
+// that the backend really runs with the thread count its ctest entry registered (the
+// --kokkos-threads=N on this process's own command line, read back from /proc/self/cmdline,
+// so a 1-thread and a 2-thread run are told apart) on that many distinct threads, and that the
+// team + scratch pattern the model kernels rely on gives identical results on every backend.
 #include <gtest/gtest.h>
 
 #include <Kokkos_Core.hpp>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <string>
+
+#if defined(CELESTE_TEST_BACKEND_OPENMP)
+#include <omp.h>
+#endif
 
 #include "harness/test_backend.hpp"
 
@@ -14,14 +23,54 @@ namespace {
 using celeste::testing::TestExecSpace;
 using celeste::testing::TestMemSpace;
 
+// N of --kokkos-threads=N / --kokkos-num-threads=N on this process's command line; 0 if none.
+int registered_threads() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t start = 0;
+  while (start < all.size()) {
+    std::size_t end = all.find('\0', start);
+    if (end == std::string::npos) end = all.size();
+    const std::string arg = all.substr(start, end - start);
+    for (const std::string flag : {"--kokkos-threads=", "--kokkos-num-threads="})
+      if (arg.rfind(flag, 0) == 0) return std::atoi(arg.c_str() + flag.size());
+    start = end + 1;
+  }
+  return 0;
+}
+
+// The number of distinct threads that ran iterations of one parallel_for.
+int threads_used() {
+#if defined(CELESTE_TEST_BACKEND_OPENMP)
+  const int n = 1 << 16;
+  Kokkos::View<int*, TestMemSpace> who("Celeste::Test::who", n);
+  Kokkos::parallel_for(
+      "Celeste::Test::who", Kokkos::RangePolicy<TestExecSpace>(0, n),
+      KOKKOS_LAMBDA(int i) { who(i) = omp_get_thread_num(); });
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), who);
+  std::set<int> ids(host.data(), host.data() + n);
+  return static_cast<int>(ids.size());
+#else
+  return 1;
+#endif
+}
+
 TEST(KokkosBackend, ConcurrencyMatchesRegistration) {
   const int concurrency = TestExecSpace::concurrency();
   if (std::string(celeste::testing::kTestBackendName) == "serial") {
     EXPECT_EQ(concurrency, 1);
-  } else {
-    EXPECT_GE(concurrency, 1);
-    EXPECT_LE(concurrency, 2);  // registered at --kokkos-threads=1 and 2
+    EXPECT_EQ(threads_used(), 1);
+    return;
   }
+  const int registered = registered_threads();
+  if (registered == 0)
+    GTEST_SKIP() << "no --kokkos-threads=N on the command line (ctest registers one per entry: "
+                    "openmp.t1, openmp.t2); nothing to compare concurrency " << concurrency
+                 << " with";
+  EXPECT_EQ(concurrency, registered) << "registered --kokkos-threads=" << registered;
+#if defined(CELESTE_TEST_BACKEND_OPENMP)
+  EXPECT_EQ(threads_used(), registered) << "distinct OpenMP threads that ran a parallel_for";
+#endif
 }
 
 TEST(KokkosBackend, ParallelReduceSumsExactly) {

@@ -8,6 +8,9 @@
 //    position, are within 3 linear-response posterior sds of the truth for >= 95 % of them
 //    (the mean-field sds are printed for comparison: they under-cover, model.md §9.4);
 //  * >= 99 % of the sources converge within 50 iterations;
+//  * the type call (P(star) > 0.5) is right for >= 80 % of all sources (measured 88.2 %, 194 of
+//    220: the faint ones, r < 5 nmgy, are ambiguous) and >= 93 % of those with r >= 5 nmgy
+//    (measured 97.8 %, 90 of 92);
 //  * the objective (−ELBO) never increases across accepted steps (per-iteration trace).
 #include <gtest/gtest.h>
 
@@ -127,7 +130,7 @@ TEST(SourceFit, SyntheticFieldCoverageConvergenceMonotone) {
   Tally flux_star, flux_gal, color_star, color_gal, position, brightness, all;
   std::array<Tally, kNumColors> color_by_index;
   int converged50 = 0, correct_type = 0, lr_mean_field = 0, lr_shape_cond = 0, isolated = 0,
-      blended = 0, faint = 0, accepted_steps = 0, increases = 0;
+      blended = 0, faint = 0, accepted_steps = 0, increases = 0, bright = 0, correct_bright = 0;
   for (std::size_t s = 0; s < truth.size(); ++s) {
     const auto& f = ff.fits[s];
     const auto& e = truth[s];
@@ -174,7 +177,12 @@ TEST(SourceFit, SyntheticFieldCoverageConvergenceMonotone) {
       std::printf("\n");
     }
     converged50 += f.result.status == optimizer::converged && f.result.iterations <= 50;
-    correct_type += (f.params[param::chi(0)] > 0.5) == e.is_star;
+    const bool type_right = (f.params[param::chi(0)] > 0.5) == e.is_star;
+    correct_type += type_right;
+    if (F[kRefBand] >= 5.0) {
+      ++bright;
+      correct_bright += type_right;
+    }
     // Monotone objective across accepted steps: each accepted trial is below the point it
     // started from, and each step starts from the previous accepted value.
     ASSERT_EQ(static_cast<int>(f.trace.size()), f.result.iterations) << "source " << s;
@@ -208,6 +216,8 @@ TEST(SourceFit, SyntheticFieldCoverageConvergenceMonotone) {
               "mean field %d, LR shape-conditioned %d; %d accepted steps, %d increases\n",
               100.0 * converged50 / n, 100.0 * correct_type / n, lr_mean_field, lr_shape_cond,
               accepted_steps, increases);
+  std::printf("  correct type: %d of %.0f (%.1f%%); r >= 5 nmgy: %d of %d (%.1f%%)\n", correct_type,
+              n, 100.0 * correct_type / n, correct_bright, bright, 100.0 * correct_bright / bright);
   EXPECT_GE(static_cast<double>(all.lr) / all.n, 0.95);
   EXPECT_GE(static_cast<double>(brightness.lr) / brightness.n, 0.95);
   // Not a coverage bought by inflating the sds: a calibrated sd has 68 % within 1 sd.
@@ -217,6 +227,10 @@ TEST(SourceFit, SyntheticFieldCoverageConvergenceMonotone) {
   // box/simplex bound were damped to ~1/20 of their Newton step (source_fit.hpp
   // elbo_trust_region_options, docs/decisions.md "Optimizer: convergence at bounds").
   EXPECT_GE(converged50 / n, 0.99);
+  EXPECT_GE(correct_type / n, 0.80) << correct_type << " of " << n << " typed correctly";
+  ASSERT_GT(bright, 50);
+  EXPECT_GE(static_cast<double>(correct_bright) / bright, 0.93)
+      << correct_bright << " of " << bright << " sources with r >= 5 nmgy typed correctly";
   EXPECT_EQ(increases, 0);
 }
 

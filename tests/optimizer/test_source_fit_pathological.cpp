@@ -6,6 +6,10 @@
 //  * zero-flux source (blank sky at the target): finite result, the flux driven down.
 //  * source off the image: no patches -> failed + no_active_pixels, parameters untouched.
 //  * indefinite start (negative curvature at the initial point): still converges.
+// Iteration counts: the fit's limit (50) is enforced by the optimizer, so "iterations <= 50"
+// cannot fail; the convergent cases assert status converged within a budget measured here
+// (OpenMP build, 1 or 2 threads alike): zero-flux target 12 iterations (budget 16), indefinite
+// start 31 (budget 38).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -121,8 +125,10 @@ TEST(SourceFitPathological, ZeroFluxSource) {
               f.result.status, f.result.failure_flags, f.result.iterations,
               std::exp(f.params[param::gamma(0)]), std::exp(f.params[param::gamma(1)]),
               f.params[param::chi(0)], f.lr_flags);
-  EXPECT_NE(f.result.status, optimizer::not_fitted);
-  EXPECT_LE(f.result.iterations, 50);
+  // Blank sky is a well-posed fit (the flux goes to the prior's low end): it converges, fast.
+  EXPECT_EQ(f.result.status, optimizer::converged);
+  EXPECT_GE(f.result.iterations, 1);
+  EXPECT_LE(f.result.iterations, 16);  // measured 12
   EXPECT_TRUE(all_finite(f.params));
   EXPECT_LE(f.result.f_final, f.result.f_initial);
   // Nothing there: the flux of the more probable type is below ~1/3 of the 2 nmgy start.
@@ -197,7 +203,8 @@ TEST(SourceFitPathological, IndefiniteStart) {
   const auto fits = fit_one(images, cat, 0, &start);
   const auto& f = fits[0];
   EXPECT_EQ(f.result.status, optimizer::converged);
-  EXPECT_LE(f.result.iterations, 50);
+  EXPECT_LE(f.result.iterations, 38);  // measured 31
+  EXPECT_GT(f.result.iterations, 1);   // the indefinite start is not a one-step problem
   EXPECT_TRUE(all_finite(f.params));
   EXPECT_GT(f.params[param::chi(0)], 0.5);
   EXPECT_NEAR(f.params[param::gamma(0)], std::log(40.0), 0.05);
