@@ -134,7 +134,7 @@ struct Case {
   std::string args;
   int exit_code = 1;
   std::vector<std::string> expect;  // each must appear in the output (placeholders expand)
-  std::string env;                  // environment assignments before the command
+  std::string env;  // shell text before the command: environment assignments, ulimit
   // Further checks after the run (files left as they were, ...).
   std::function<void(const Paths&, const CommandResult&)> verify;
 };
@@ -354,7 +354,9 @@ std::vector<Case> corpus() {
   };
   const std::string g = "generate {dir}/gen.yaml";
   add({"generate image 100000 x 100000", N, false, gen("  image_size: [100000, 100000]\n"), g, 2, {"{dir}/gen.yaml:", "generate.image_size", "[100000, 100000]"}});
-  add({"generate 8192^2 x 100 epochs x 5 bands", N, false, gen("  image_size: [8192, 8192]\n  epochs: 100\n"), g, 2, {"{dir}/gen.yaml", "generate.image_size", "generate.epochs", "bytes"}});
+  // Under an 8 GB address-space limit, so the request exceeds what the process may use on
+  // any machine (the check compares with min(physical memory, RLIMIT_AS)).
+  add({"generate 8192^2 x 100 epochs x 5 bands", N, false, gen("  image_size: [8192, 8192]\n  epochs: 100\n"), g, 2, {"{dir}/gen.yaml", "generate.image_size", "generate.epochs", "bytes"}, "ulimit -v 8000000;"});
   add({"generate epochs 0", N, false, gen("  epochs: 0\n"), g, 2, {"{dir}/gen.yaml:", "generate.epochs", "1..100"}});
   add({"generate source_count 2^32", N, false, gen("  source_count: 4294967296\n"), g, 2, {"{dir}/gen.yaml:", "generate.source_count"}});
   add({"generate psf_sigma_px 1000", N, false, gen("  psf_sigma_px: 1000\n"), g, 2, {"{dir}/gen.yaml:", "generate.psf_sigma_px"}});
