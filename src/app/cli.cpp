@@ -3,8 +3,12 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <new>
+#include <optional>
 
+#include "util/checked_int.hpp"
 #include "util/error.hpp"
+#include "util/limits.hpp"
 #include "celeste/version.hpp"
 
 namespace celeste::app {
@@ -81,7 +85,8 @@ bool take_option(const std::vector<std::string>& args, std::size_t& i, const std
                  std::string& value) {
   const std::string& a = args[i];
   if (a == name) {
-    if (i + 1 >= args.size()) throw ConfigError("option " + name + " needs a value");
+    if (i + 1 >= args.size())
+      throw UsageError("option " + name + " needs a value", {"", 0, 0, name, ""});
     value = args[++i];
     return true;
   }
@@ -92,14 +97,41 @@ bool take_option(const std::vector<std::string>& args, std::size_t& i, const std
   return false;
 }
 
+namespace {
+
+// Options whose range is narrower than "any non-negative int", with the reason.
+struct OptionLimit {
+  const char* name;
+  long long lo, hi;
+  const char* why;
+};
+const OptionLimit kOptionLimits[] = {
+    {"--threads", 0, kMaxHostThreads,
+     "0 = default; Kokkos' OpenMP backend supports at most 512 threads"},
+};
+
+}  // namespace
+
+int parse_int_option(const std::string& name, const std::string& value, long long lo,
+                     long long hi, const std::string& why) {
+  // The one checked integer conversion (util/checked_int.hpp), as for YAML keys.
+  const std::optional<long long> v = parse_integer(value);
+  const std::optional<int> checked = v ? checked_integer<int>(*v, lo, hi) : std::nullopt;
+  if (checked) return *checked;
+  const std::string shown = value.size() > 40 ? value.substr(0, 37) + "..." : value;
+  throw UsageError("option " + name + ": expected an integer " + integer_range_text(lo, hi) +
+                       (why.empty() ? "" : " (" + why + ")") + ", got '" + shown + "'" +
+                       (v ? "" : value.find_first_not_of("+-0123456789") == std::string::npos &&
+                                         !value.empty()
+                                     ? " (too large)"
+                                     : " (not an integer)"),
+                   {"", 0, 0, name, value});
+}
+
 int parse_int_option(const std::string& name, const std::string& value) {
-  try {
-    std::size_t used = 0;
-    const int v = std::stoi(value, &used);
-    if (used == value.size() && v >= 0) return v;
-  } catch (const std::exception&) {
-  }
-  throw ConfigError("option " + name + ": expected a non-negative integer, got '" + value + "'");
+  for (const auto& limit : kOptionLimits)
+    if (name == limit.name) return parse_int_option(name, value, limit.lo, limit.hi, limit.why);
+  return parse_int_option(name, value, 0, kIntMax, "");
 }
 
 int main(int argc, char** argv) {
@@ -138,11 +170,19 @@ int main(int argc, char** argv) {
     }
     try {
       return c.run(ca);
+    } catch (const UsageError& e) {
+      std::fprintf(stderr, "celeste %s: usage error: %s\n  (see celeste %s --help)\n", c.name,
+                   e.what(), c.name);
+      return kExitUsage;
     } catch (const ConfigError& e) {
       std::fprintf(stderr, "celeste %s: configuration error: %s\n", c.name, e.what());
       return kExitUsage;
     } catch (const InputError& e) {
       std::fprintf(stderr, "celeste %s: input error: %s\n", c.name, e.what());
+      return kExitFailure;
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "celeste %s: error: out of memory (the inputs or the configuration "
+                   "need more memory than this machine can give)\n", c.name);
       return kExitFailure;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "celeste %s: error: %s\n", c.name, e.what());

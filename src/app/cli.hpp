@@ -27,7 +27,12 @@ int main(int argc, char** argv);
 // or `--name=VALUE` at args[i] (advancing i past a separate value).
 bool take_option(const std::vector<std::string>& args, std::size_t& i, const std::string& name,
                  std::string& value);
+// `--name VALUE` as an int through the one checked conversion (util/checked_int.hpp): 0..INT_MAX,
+// or the option's own documented range (--threads: 0..512); UsageError naming the option, the
+// range and the value otherwise.
 int parse_int_option(const std::string& name, const std::string& value);
+int parse_int_option(const std::string& name, const std::string& value, long long lo,
+                     long long hi, const std::string& why);
 
 // Subcommands (defined in app/cmd_*.cpp).
 int cmd_info(CommandArgs&);

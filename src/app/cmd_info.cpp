@@ -18,9 +18,9 @@ int cmd_info(CommandArgs& a) {
     if (a.args[i] == "--json") json = true;
     else if (take_option(a.args, i, "--backend", value)) backend = value;
     else if (take_option(a.args, i, "--threads", value)) threads = parse_int_option("--threads", value);
-    else throw ConfigError("info: unknown argument '" + a.args[i] + "'");
+    else throw UsageError("info: unknown argument '" + a.args[i] + "'", {"", 0, 0, a.args[i], ""});
   }
-  runtime::Runtime rt(a.argc, a.argv, {threads, true});
+  runtime::Runtime rt(a.argc, a.argv, {threads, true, "--threads"});
   const runtime::BuildInfo info = runtime::build_info();
   const std::string space = runtime::resolve_backend(backend);
   const int concurrency = runtime::backend_concurrency(space);

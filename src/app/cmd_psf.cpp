@@ -62,7 +62,7 @@ std::vector<double> mixture_on_grid(const survey::Image& im, int n) {
 
 int cmd_psf(CommandArgs& a) {
   if (a.args.size() != 1 || a.args[0].rfind("--", 0) == 0)
-    throw ConfigError("psf: expected exactly one argument, CONFIG.yaml");
+    throw UsageError("psf: expected exactly one argument, CONFIG.yaml");
   const auto cfg = config::load_run_config(a.args[0]);
   int shown = 0;
   for (const auto& src : cfg.images) {

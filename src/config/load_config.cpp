@@ -2,19 +2,28 @@
 // required keys and out-of-range values are ConfigErrors naming file, line, key, expectation.
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 
 #include "config/options.hpp"
 #include "celeste/model/components.hpp"
 #include "config/yaml_section.hpp"
 #include "survey/bands.hpp"
+#include "util/checked_int.hpp"
 #include "util/error.hpp"
+#include "util/limits.hpp"
 
 namespace celeste::config {
 namespace {
 
 using survey::kBandNames;
-const std::string kPsfComponentsExpected =
-    "an integer 1.." + std::to_string(model::kMaxPsfComponents);
+constexpr long long kLongLongMin = std::numeric_limits<long long>::min();
+constexpr long long kLongLongMax = std::numeric_limits<long long>::max();
+// SDSS file names hold the run in 6 digits and the field in 4 (frame-r-000094-1-0012.fits).
+constexpr long long kMaxSdssRun = 999999;
+constexpr long long kMaxSdssField = 9999;
+// `generate` keeps a catalog entry per source twice (truth, initial catalog): ten million
+// sources is ~3 GB, far above any useful synthetic field; more is almost surely a typo.
+constexpr long long kMaxGenerateSources = 10'000'000;
 
 // Relative paths in a config are relative to the config file's folder, so a config and its
 // inputs move together and work from any current directory.
@@ -44,12 +53,10 @@ ImageSourceOptions read_image_source(YamlSection s) {
   } else {
     o.directory = resolve_path(
         file, s.required_string("directory", "the folder holding the SDSS field's files"));
-    o.run = static_cast<int>(s.required_int("run", "a positive SDSS run number"));
-    s.check(o.run > 0, "run", "a positive SDSS run number");
-    o.camcol = static_cast<int>(s.required_int("camcol", "an SDSS camcol 1..6"));
-    s.check(o.camcol >= 1 && o.camcol <= 6, "camcol", "an SDSS camcol 1..6");
-    o.field = static_cast<int>(s.required_int("field", "a positive SDSS field number"));
-    s.check(o.field > 0, "field", "a positive SDSS field number");
+    // SDSS file names zero-pad the run to 6 and the field to 4 digits (sdss_field.cpp).
+    o.run = s.required_int<int>("run", 1, kMaxSdssRun, "a positive SDSS run number");
+    o.camcol = s.required_int<int>("camcol", 1, 6, "an SDSS camcol");
+    o.field = s.required_int<int>("field", 1, kMaxSdssField, "a positive SDSS field number");
     o.bands = s.optional_strings("bands", o.bands, "a list of band names (u g r i z)");
     check_bands(s, "bands", o.bands);
   }
@@ -85,9 +92,8 @@ RunConfig load_run_config(const std::string& file) {
   if (auto s = root.optional_section("model")) {
     ModelOptions& m = c.model;
     m.variant = s->optional_choice("variant", {"K", "P"}, m.variant);
-    m.psf_components = static_cast<int>(s->optional_int("psf_components", m.psf_components, kPsfComponentsExpected));
-    s->check(m.psf_components >= 1 && m.psf_components <= model::kMaxPsfComponents,
-             "psf_components", kPsfComponentsExpected);
+    m.psf_components = s->optional_int<int>("psf_components", m.psf_components, 1,
+                                            model::kMaxPsfComponents, "an integer");
     auto prior = s->optional_doubles("type_prior", {m.type_prior[0], m.type_prior[1]}, 2,
                                      "[p_star, p_galaxy], both positive");
     s->check(prior[0] > 0 && prior[1] > 0, "type_prior", "[p_star, p_galaxy], both positive");
@@ -96,9 +102,8 @@ RunConfig load_run_config(const std::string& file) {
   }
   if (auto s = root.optional_section("optimizer")) {
     OptimizerOptions& o = c.optimizer;
-    o.max_iterations = static_cast<int>(
-        s->optional_int("max_iterations", o.max_iterations, "a positive integer"));
-    s->check(o.max_iterations > 0, "max_iterations", "a positive integer");
+    o.max_iterations =
+        s->optional_int<int>("max_iterations", o.max_iterations, 1, kIntMax, "a positive integer");
     o.x_tol = s->optional_double("x_tol", o.x_tol, "a non-negative number");
     s->check(o.x_tol >= 0, "x_tol", "a non-negative number");
     o.f_tol = s->optional_double("f_tol", o.f_tol, "a non-negative number");
@@ -113,22 +118,20 @@ RunConfig load_run_config(const std::string& file) {
   }
   if (auto s = root.optional_section("inference")) {
     InferenceOptions& o = c.inference;
-    o.passes = static_cast<int>(s->optional_int("passes", o.passes, "a positive integer"));
-    s->check(o.passes > 0, "passes", "a positive integer");
-    o.seed = s->optional_int("seed", o.seed, "an integer");
-    o.stages = static_cast<int>(s->optional_int("stages", o.stages, "1 or 2"));
-    s->check(o.stages == 1 || o.stages == 2, "stages", "1 or 2");
-    o.region_target_pixels = s->optional_int("region_target_pixels", o.region_target_pixels,
-                                             "a positive integer");
-    s->check(o.region_target_pixels > 0, "region_target_pixels", "a positive integer");
+    o.passes = s->optional_int<int>("passes", o.passes, 1, kIntMax, "a positive integer");
+    o.seed = s->optional_int<long long>("seed", o.seed, kLongLongMin, kLongLongMax, "an integer");
+    o.stages = s->optional_int<int>("stages", o.stages, 1, 2, "1 or 2");
+    o.region_target_pixels = s->optional_int<long long>(
+        "region_target_pixels", o.region_target_pixels, 1, kLongLongMax, "a positive integer");
     s->finish();
   }
   if (auto s = root.optional_section("execution")) {
     ExecutionOptions& o = c.execution;
     o.backend = s->optional_choice("backend", {"serial", "openmp", "cuda"}, o.backend);
-    o.threads = static_cast<int>(s->optional_int("threads", o.threads,
-                                                 "a non-negative integer (0 = default)"));
-    s->check(o.threads >= 0, "threads", "a non-negative integer (0 = default)");
+    o.threads = s->optional_int<int>("threads", o.threads, 0, kMaxHostThreads,
+                                     "a thread count (0 = default; " +
+                                         std::to_string(kMaxHostThreads) +
+                                         " is the most Kokkos' OpenMP backend supports)");
     s->finish();
   }
   {
@@ -154,11 +157,10 @@ GenerateConfig load_generate_config(const std::string& file) {
   GenerateConfig c;
   c.file = file;
   YamlSection s = root.required_section("generate");
-  c.seed = s.optional_int("seed", c.seed, "an integer");
+  c.seed = s.optional_int<long long>("seed", c.seed, kLongLongMin, kLongLongMax, "an integer");
   c.bands = s.optional_strings("bands", c.bands, "a list of band names (u g r i z)");
   check_bands(s, "bands", c.bands);
-  c.epochs = static_cast<int>(s.optional_int("epochs", c.epochs, "an integer 1..100"));
-  s.check(c.epochs >= 1 && c.epochs <= 100, "epochs", "an integer 1..100");
+  c.epochs = s.optional_int<int>("epochs", c.epochs, 1, 100, "an integer");
   auto size = s.optional_doubles("image_size", {double(c.width), double(c.height)}, 2,
                                  "[width, height] in pixels, each 8..8192");
   s.check(size[0] >= 8 && size[1] >= 8 && size[0] <= 8192 && size[1] <= 8192 &&
@@ -172,22 +174,26 @@ GenerateConfig load_generate_config(const std::string& file) {
   c.ra_center = center[0];
   c.dec_center = center[1];
   c.pixel_scale_arcsec = s.optional_double("pixel_scale_arcsec", c.pixel_scale_arcsec,
-                                           "a positive number");
-  s.check(c.pixel_scale_arcsec > 0, "pixel_scale_arcsec", "a positive number");
+                                           "a positive number of arcsec, at most 3600");
+  s.check(c.pixel_scale_arcsec > 0 && c.pixel_scale_arcsec <= 3600, "pixel_scale_arcsec",
+          "a positive number of arcsec, at most 3600 (the readers accept at most 1 deg/pixel)");
   c.epoch_offset_px = s.optional_double("epoch_offset_px", c.epoch_offset_px,
                                         "a non-negative number of pixels");
   s.check(c.epoch_offset_px >= 0, "epoch_offset_px", "a non-negative number of pixels");
-  c.source_count = static_cast<int>(s.optional_int("source_count", c.source_count,
-                                                   "a non-negative integer"));
-  s.check(c.source_count >= 0, "source_count", "a non-negative integer");
+  c.source_count =
+      s.optional_int<int>("source_count", c.source_count, 0, kMaxGenerateSources,
+                          "a number of sources");
   c.star_fraction = s.optional_double("star_fraction", c.star_fraction, "a number in [0, 1]");
   s.check(c.star_fraction >= 0 && c.star_fraction <= 1, "star_fraction", "a number in [0, 1]");
   c.truth_catalog = resolve_path(file, s.optional_string("truth_catalog", "", "a FITS catalog path"));
-  c.psf_components = static_cast<int>(s.optional_int("psf_components", c.psf_components, kPsfComponentsExpected));
-  s.check(c.psf_components >= 1 && c.psf_components <= model::kMaxPsfComponents, "psf_components",
-          kPsfComponentsExpected);
-  c.psf_sigma_px = s.optional_double("psf_sigma_px", c.psf_sigma_px, "a positive number");
-  s.check(c.psf_sigma_px > 0, "psf_sigma_px", "a positive number");
+  c.psf_components = s.optional_int<int>("psf_components", c.psf_components, 1,
+                                         model::kMaxPsfComponents, "an integer");
+  // The widest generated component is ~5.1 sigma; the readers accept PSF variances up to
+  // 1e4 px^2 (io/psf_validation.hpp), so the survey stays readable for sigma <= 15 px.
+  c.psf_sigma_px = s.optional_double("psf_sigma_px", c.psf_sigma_px,
+                                     "a PSF width in pixels, 0.05..15");
+  s.check(c.psf_sigma_px >= 0.05 && c.psf_sigma_px <= 15, "psf_sigma_px",
+          "a PSF width in pixels, 0.05..15");
   const std::string per_band = "a list with one positive number per band";
   c.sky_nmgy = s.optional_doubles("sky_nmgy", c.sky_nmgy, 0, per_band);
   c.iota = s.optional_doubles("iota", c.iota, 0, per_band);

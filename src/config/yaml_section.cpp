@@ -1,6 +1,7 @@
 #include "config/yaml_section.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +9,8 @@
 
 namespace celeste::config {
 namespace {
+
+constexpr std::uintmax_t kMaxConfigBytes = 1 << 20;  // 1 MiB
 
 std::string location(const std::string& file, const YAML::Mark& mark) {
   std::ostringstream out;
@@ -23,9 +26,24 @@ std::string describe_node(const YAML::Node& node) {
   if (!node.IsDefined()) return "nothing (key absent)";
   switch (node.Type()) {
     case YAML::NodeType::Null: return "an empty value";
-    case YAML::NodeType::Sequence: return "a list of " + std::to_string(node.size()) + " items";
+    case YAML::NodeType::Sequence: {
+      // Short lists of scalars also show their items: "a list of 2 items [100000, 100000]".
+      std::string items;
+      bool scalars = node.size() <= 8;
+      for (const auto& item : node) {
+        if (!scalars) break;
+        if (!item.IsScalar() || item.Scalar().size() > 24) scalars = false;
+        else items += (items.empty() ? "" : ", ") + item.Scalar();
+      }
+      return "a list of " + std::to_string(node.size()) + " items" +
+             (scalars && node.size() > 0 ? " [" + items + "]" : "");
+    }
     case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Scalar: {
+      // Messages quote at most 80 characters of a (possibly hostile) value.
+      const std::string& v = node.Scalar();
+      return "'" + (v.size() > 80 ? v.substr(0, 77) + "..." : v) + "'";
+    }
     default: return "an undefined value";
   }
 }
@@ -37,19 +55,38 @@ YamlSection::YamlSection(YAML::Node node, std::string file, std::string path)
     msg << location(file_, node_.Mark()) << ": "
         << (path_.empty() ? std::string("document") : "key '" + path_ + "'")
         << ": expected a mapping of keys, got " << describe_node(node_);
-    throw ConfigError(msg.str());
+    ErrorSite where{file_, 0, node_.Mark().is_null() ? 0 : node_.Mark().line + 1, path_, ""};
+    throw ConfigError(msg.str(), where);
   }
   // yaml-cpp keeps the first of duplicated keys silently; a duplicate is always a mistake.
+  // Keys must be plain scalars: a list or mapping as a key ("? [a, b]: 1") names nothing.
   std::set<std::string> seen;
   for (const auto& kv : node_) {
+    if (!kv.first.IsScalar()) {
+      std::ostringstream msg;
+      msg << location(file_, kv.first.Mark()) << ": "
+          << (path_.empty() ? std::string("document") : "key '" + path_ + "'")
+          << ": a key must be a plain word, got " << describe_node(kv.first) << " as a key";
+      throw ConfigError(msg.str(), site(kv.first.Mark(), "", ""));
+    }
     const std::string k = kv.first.Scalar();
     if (!seen.insert(k).second) {
       std::ostringstream msg;
       msg << location(file_, kv.first.Mark()) << ": key '" << key_path(k)
           << "': appears twice in the same mapping; expected each key once";
-      throw ConfigError(msg.str());
+      throw ConfigError(msg.str(), site(kv.first.Mark(), k, ""));
     }
   }
+}
+
+ErrorSite YamlSection::site(const YAML::Mark& mark, const std::string& key,
+                            const std::string& value) const {
+  ErrorSite where;
+  where.file = file_;
+  where.line = mark.is_null() ? 0 : mark.line + 1;
+  where.item = key_path(key);
+  where.value = value;
+  return where;
 }
 
 std::string YamlSection::key_path(const std::string& key) const {
@@ -62,7 +99,9 @@ void YamlSection::fail_at(const YAML::Node& where, const std::string& key,
   const YAML::Mark mark = where.IsDefined() ? where.Mark() : node_.Mark();
   msg << location(file_, mark) << ": key '" << key_path(key) << "': expected " << expected;
   if (!got.empty()) msg << ", got " << got;
-  throw ConfigError(msg.str());
+  throw ConfigError(msg.str(), site(mark, key, where.IsDefined() && where.IsScalar()
+                                                   ? where.Scalar()
+                                                   : std::string()));
 }
 
 void YamlSection::fail(const std::string& key, const std::string& expected) const {
@@ -86,7 +125,7 @@ YAML::Node YamlSection::lookup_required(const std::string& key, const std::strin
     std::ostringstream msg;
     msg << location(file_, node_.Mark()) << ": key '" << key_path(key)
         << "': required key is missing; expected " << expected;
-    throw ConfigError(msg.str());
+    throw ConfigError(msg.str(), site(node_.Mark(), key, ""));
   }
   return n;
 }
@@ -132,18 +171,24 @@ double YamlSection::optional_double(const std::string& key, double fallback,
   return required_double(key, expected);
 }
 
-long long YamlSection::required_int(const std::string& key, const std::string& expected) {
-  YAML::Node n = lookup_required(key, expected);
-  return convert<long long>(n, key, expected);
-}
-
-long long YamlSection::optional_int(const std::string& key, long long fallback,
-                                    const std::string& expected) {
-  if (!has(key)) {
-    used_.insert(key);
-    return fallback;
+long long YamlSection::integer_in_range(const YAML::Node& value, const std::string& key,
+                                        long long lo, long long hi,
+                                        const std::string& expected) const {
+  const std::string range = expected + " (" + integer_range_text(lo, hi) + ")";
+  if (!value.IsScalar()) fail_at(value, key, range, describe_node(value));
+  // Decimal digits only (YAML's 0x/0o forms and yaml-cpp's lenient stream parse are not
+  // integers a user means here); the whole text must be one integer within long long.
+  const std::optional<long long> v = parse_integer(value.Scalar());
+  if (!v) {
+    fail_at(value, key, range,
+            describe_node(value) +
+                (value.Scalar().find_first_not_of("+-0123456789") == std::string::npos &&
+                         !value.Scalar().empty()
+                     ? " (too large)"
+                     : ""));
   }
-  return required_int(key, expected);
+  if (*v < lo || *v > hi) fail_at(value, key, range, describe_node(value));
+  return *v;
 }
 
 bool YamlSection::optional_bool(const std::string& key, bool fallback) {
@@ -243,7 +288,9 @@ std::vector<YamlSection> YamlSection::required_section_list(const std::string& k
       std::ostringstream msg;
       msg << location(file_, item.Mark()) << ": key '" << item_path
           << "': expected a mapping of keys, got " << describe_node(item);
-      throw ConfigError(msg.str());
+      ErrorSite where = site(item.Mark(), key, "");
+      where.item = item_path;
+      throw ConfigError(msg.str(), where);
     }
     out.emplace_back(item, file_, item_path);
   }
@@ -259,23 +306,48 @@ void YamlSection::finish() const {
         << "': unknown key; expected one of";
     std::size_t i = 0;
     for (const auto& u : used_) msg << (i++ ? ", " : " ") << u;
-    throw ConfigError(msg.str());
+    throw ConfigError(msg.str(), site(kv.first.Mark(), k, ""));
   }
 }
 
 YamlSection load_yaml_file(const std::string& file) {
+  const ErrorSite where{file, 0, 0, "", ""};
+  if (file.empty()) throw ConfigError("(empty file name): expected a YAML configuration file");
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (std::filesystem::is_directory(status))
+    throw ConfigError(file + ": is a directory; expected a YAML configuration file", where);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw ConfigError(file + ": is not a regular file; expected a YAML configuration file", where);
   std::ifstream in(file);
-  if (!in) throw ConfigError(file + ": cannot open configuration file (missing or unreadable)");
+  if (!in) {
+    const std::string why = std::filesystem::exists(status) ? "unreadable" : "no such file";
+    throw ConfigError(file + ": cannot open configuration file (" + why + ")", where);
+  }
+  // A configuration is a few kilobytes; refusing anything huge keeps the parser's memory small.
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size > kMaxConfigBytes)
+    throw ConfigError(file + ": configuration file is " + std::to_string(size) +
+                          " bytes; expected a YAML file of at most " +
+                          std::to_string(kMaxConfigBytes) + " bytes",
+                      where);
   YAML::Node root;
   try {
     root = YAML::Load(in);
   } catch (const YAML::ParserException& e) {
     std::ostringstream msg;
     msg << location(file, e.mark) << ": YAML syntax error: " << e.msg;
-    throw ConfigError(msg.str());
+    ErrorSite at = where;
+    at.line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    throw ConfigError(msg.str(), at);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(location(file, e.mark) + ": cannot parse the YAML: " + e.msg, where);
+  } catch (const std::exception& e) {  // stream errors reading the file
+    throw ConfigError(file + ": cannot read the configuration file: " + e.what(), where);
   }
+  if (in.bad()) throw ConfigError(file + ": cannot read the configuration file (I/O error)", where);
   if (!root.IsDefined() || root.IsNull())
-    throw ConfigError(file + ": configuration file is empty; expected a mapping of keys");
+    throw ConfigError(file + ": configuration file is empty; expected a mapping of keys", where);
   return YamlSection(root, file, "");
 }
 

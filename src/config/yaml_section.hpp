@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "util/checked_int.hpp"
+#include "util/error.hpp"
+
 namespace celeste::config {
 
 class YamlSection {
@@ -26,9 +29,14 @@ class YamlSection {
   double required_double(const std::string& key, const std::string& expected = "a number");
   double optional_double(const std::string& key, double fallback,
                          const std::string& expected = "a number");
-  long long required_int(const std::string& key, const std::string& expected = "an integer");
-  long long optional_int(const std::string& key, long long fallback,
-                         const std::string& expected = "an integer");
+  // Integers: range-checked in [lo, hi] before they are narrowed to T (util/checked_int.hpp),
+  // so a value outside the range (4294967297 for an int) is an error naming the range.
+  template <class T>
+  T required_int(const std::string& key, long long lo, long long hi,
+                 const std::string& expected);
+  template <class T>
+  T optional_int(const std::string& key, T fallback, long long lo, long long hi,
+                 const std::string& expected);
   bool optional_bool(const std::string& key, bool fallback);
 
   // One of a fixed set of words.
@@ -68,10 +76,14 @@ class YamlSection {
   YAML::Node lookup(const std::string& key);  // marks `key` as used; null node when absent
   YAML::Node lookup_required(const std::string& key, const std::string& expected);
   std::string key_path(const std::string& key) const;
+  ErrorSite site(const YAML::Mark& mark, const std::string& key, const std::string& value) const;
   [[noreturn]] void fail_at(const YAML::Node& where, const std::string& key,
                             const std::string& expected, const std::string& got) const;
   template <class T>
   T convert(const YAML::Node& value, const std::string& key, const std::string& expected) const;
+
+  long long integer_in_range(const YAML::Node& value, const std::string& key, long long lo,
+                             long long hi, const std::string& expected) const;
 
   YAML::Node node_;
   std::string file_;
@@ -79,11 +91,30 @@ class YamlSection {
   std::set<std::string> used_;
 };
 
+// Describe a YAML node for an error message: "'abc' (a string)", "a list", "null", ...
+std::string describe_node(const YAML::Node& node);
+
+template <class T>
+T YamlSection::required_int(const std::string& key, long long lo, long long hi,
+                            const std::string& expected) {
+  const YAML::Node n = lookup_required(key, expected);
+  const std::optional<T> v = checked_integer<T>(integer_in_range(n, key, lo, hi, expected), lo, hi);
+  if (!v) fail_at(n, key, expected + " (" + integer_range_text(lo, hi) + ")", describe_node(n));
+  return *v;
+}
+
+template <class T>
+T YamlSection::optional_int(const std::string& key, T fallback, long long lo, long long hi,
+                            const std::string& expected) {
+  if (!has(key)) {
+    used_.insert(key);
+    return fallback;
+  }
+  return required_int<T>(key, lo, hi, expected);
+}
+
 // Parse `file` and return its top-level mapping. Missing/unreadable file or YAML syntax errors
 // become ConfigError naming the file (and line, where the parser knows it).
 YamlSection load_yaml_file(const std::string& file);
-
-// Describe a YAML node for an error message: "'abc' (a string)", "a list", "null", ...
-std::string describe_node(const YAML::Node& node);
 
 }  // namespace celeste::config

@@ -19,18 +19,11 @@
 #include "io/input_warning.hpp"
 #include "survey/bands.hpp"
 #include "util/error.hpp"
+#include "util/paths.hpp"
 
 namespace celeste::inference {
 namespace fs = std::filesystem;
 namespace {
-
-// Absolute, normalized, symlinks of existing parts resolved: two spellings of one file compare
-// equal.
-std::string canonical_path(const std::string& p) {
-  std::error_code ec;
-  const fs::path c = fs::weakly_canonical(fs::absolute(p), ec);
-  return ec ? fs::absolute(p).lexically_normal().string() : c.string();
-}
 
 // The names output.model_images writes (model_image_path).
 bool is_model_image_name(const std::string& name) {
@@ -86,7 +79,7 @@ OutputPlan plan_outputs(const config::RunConfig& cfg) {
                {"the checkpoint", &plan.checkpoint}};
   for (std::size_t i = 0; i < std::size(named); ++i) {
     for (std::size_t j = i + 1; j < std::size(named); ++j)
-      if (canonical_path(*named[i].path) == canonical_path(*named[j].path))
+      if (same_file(*named[i].path, *named[j].path))
         throw ConfigError(cfg.file + ": " + named[i].key + " and " + named[j].key +
                           " are the same file (" + *named[i].path +
                           "); each output needs its own name");
@@ -96,13 +89,13 @@ OutputPlan plan_outputs(const config::RunConfig& cfg) {
                         "' has the form of a model image (model-NNN-B.fits), which "
                         "output.model_images writes");
     for (const auto& input : plan.input_files)
-      if (canonical_path(*named[i].path) == canonical_path(input))
+      if (same_file(*named[i].path, input))
         throw ConfigError(cfg.file + ": " + named[i].key + " (" + *named[i].path +
                           ") is an input of this run; writing it would destroy the input");
   }
   if (plan.model_images)
     for (const auto& input : plan.input_files)
-      if (canonical_path(fs::path(input).parent_path().string()) == canonical_path(o.directory)) {
+      if (same_file(fs::path(input).parent_path().string(), o.directory)) {
         if (is_model_image_name(fs::path(input).filename().string()))
           throw ConfigError(cfg.file + ": input " + input +
                             " has a model image's name in output.directory; "

@@ -1,12 +1,58 @@
 #include "io/catalog_entries.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "io/atomic_file.hpp"
 #include "io/fits_file.hpp"
 #include "util/error.hpp"
 
 namespace celeste::io {
+
+namespace {
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+}  // namespace
+
+CatalogProblem catalog_entry_problem(const survey::CatalogEntry& e) {
+  if (!std::isfinite(e.ra))
+    return {"ra", num(e.ra), "right ascension " + num(e.ra) + " is not a finite number"};
+  if (!std::isfinite(e.dec) || std::abs(e.dec) > 90)
+    return {"dec", num(e.dec), "declination " + num(e.dec) + " is outside [-90, 90]"};
+  for (int t = 0; t < 2; ++t) {
+    const auto& fl = t == 0 ? e.star_fluxes : e.gal_fluxes;
+    const std::string column = t == 0 ? "star_fluxes" : "gal_fluxes";
+    for (int b = 0; b < survey::kNumBands; ++b)
+      if (!std::isfinite(fl[b]) || fl[b] < 0 || fl[b] > kMaxCatalogFluxNmgy)
+        return {column, num(fl[b]),
+                std::string("band ") + survey::kBandNames[b] + " flux " + num(fl[b]) +
+                    " nmgy is outside [0, " + num(kMaxCatalogFluxNmgy) + "]"};
+  }
+  // A star's galaxy shape may be NaN: "not measured", as in Celeste.jl's catalogs (the scorer
+  // then leaves those shape errors missing). Every other shape value must be valid.
+  const bool unmeasured_star_shape =
+      e.is_star && std::isnan(e.gal_frac_dev) && std::isnan(e.gal_axis_ratio) &&
+      std::isnan(e.gal_angle) && std::isnan(e.gal_radius_px);
+  if (unmeasured_star_shape) return {};
+  if (!(e.gal_frac_dev >= 0 && e.gal_frac_dev <= 1))
+    return {"gal_frac_dev", num(e.gal_frac_dev),
+            "de Vaucouleurs fraction " + num(e.gal_frac_dev) + " is outside [0, 1]"};
+  if (!(e.gal_axis_ratio > 0 && e.gal_axis_ratio <= 1))
+    return {"gal_axis_ratio", num(e.gal_axis_ratio),
+            "axis ratio " + num(e.gal_axis_ratio) + " is outside (0, 1]"};
+  if (!std::isfinite(e.gal_angle))
+    return {"gal_angle", num(e.gal_angle), "angle " + num(e.gal_angle) + " is not finite"};
+  if (!(e.gal_radius_px > 0 && e.gal_radius_px <= kMaxCatalogRadiusPx))
+    return {"gal_radius_px", num(e.gal_radius_px),
+            "radius " + num(e.gal_radius_px) + " px is outside (0, " + num(kMaxCatalogRadiusPx) +
+                "]"};
+  return {};
+}
 
 survey::Catalog read_catalog_entries(const std::string& path) {
   FitsFile f = FitsFile::open_read(path);
@@ -18,7 +64,8 @@ survey::Catalog read_catalog_entries(const std::string& path) {
   }
   if (table == 0)
     throw InputError(path + ": no binary table (catalog) in " + std::to_string(n) +
-                     " HDU(s); expected a CATALOG_ENTRIES table");
+                         " HDU(s); expected a CATALOG_ENTRIES table",
+                     {path, 0, 0, "", ""});
   const long rows = f.num_rows();
   survey::Catalog out(static_cast<std::size_t>(rows));
   if (rows == 0) return out;
@@ -42,9 +89,6 @@ survey::Catalog read_catalog_entries(const std::string& path) {
     survey::CatalogEntry& e = out[i];
     e.ra = ra[i];
     e.dec = dec[i];
-    if (!std::isfinite(e.ra) || !std::isfinite(e.dec) || std::abs(e.dec) > 90)
-      f.fail_input("row " + std::to_string(i + 1) + ": position (ra " + std::to_string(e.ra) +
-                   ", dec " + std::to_string(e.dec) + ") is not a sky position");
     e.is_star = is_star[i];
     for (int b = 0; b < survey::kNumBands; ++b) {
       e.star_fluxes[b] = star[i * survey::kNumBands + b];
@@ -55,6 +99,10 @@ survey::Catalog read_catalog_entries(const std::string& path) {
     e.gal_angle = angle[i];
     e.gal_radius_px = radius[i];
     e.objid = objid[i];
+    if (const CatalogProblem p = catalog_entry_problem(e); !p.column.empty())
+      f.fail_input("column " + p.column + " row " + std::to_string(i + 1) + " (objid " +
+                       std::to_string(e.objid) + "): " + p.what,
+                   p.column, p.value);
   }
   return out;
 }

@@ -10,8 +10,25 @@
 
 namespace celeste::io {
 
+// Plausibility bounds of catalog values (docs/io.md). 1e9 nmgy is magnitude 0 (Vega): far
+// brighter than anything an SDSS-like survey measures unsaturated (about 14 mag, 2500 nmgy).
+// A galaxy scale of 1e4 px (over an hour of arc at SDSS's 0.396"/px) would make patches the
+// size of the survey.
+inline constexpr double kMaxCatalogFluxNmgy = 1e9;
+inline constexpr double kMaxCatalogRadiusPx = 1e4;
+
+// What is wrong with one entry: the column, the value and why; column "" when nothing is.
+// Rules: ra finite, dec in [-90, 90]; every star/galaxy flux finite in [0, 1e9] nmgy;
+// gal_frac_dev in [0, 1]; gal_axis_ratio in (0, 1]; gal_angle finite; gal_radius_px in
+// (0, 1e4].
+struct CatalogProblem {
+  std::string column, value, what;
+};
+CatalogProblem catalog_entry_problem(const survey::CatalogEntry& entry);
+
 // Reads the first binary table of the file; a zero-row table gives an empty catalog. Throws
-// InputError (file, HDU, column, reason) for a missing file/table/column or a bad value.
+// InputError (file, HDU, column, row and objid, reason) for a missing file/table/column or a
+// value that breaks catalog_entry_problem's rules.
 survey::Catalog read_catalog_entries(const std::string& path);
 
 // Atomic (temporary file, fsync, rename).

@@ -3,12 +3,17 @@
 #include <fitsio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
+#include <optional>
 
+#include "util/checked_int.hpp"
 #include "util/error.hpp"
 
 namespace celeste::io {
@@ -46,17 +51,106 @@ std::string cfitsio_error_text(int status) {
   return out;
 }
 
+namespace {
+
+// The compression CFITSIO recognizes by a file's first bytes ("" = none).
+std::string compression_of(const std::string& path) {
+  unsigned char magic[4] = {0, 0, 0, 0};
+  std::FILE* fp = std::fopen(path.c_str(), "rb");
+  if (!fp) return "";
+  const std::size_t n = std::fread(magic, 1, sizeof magic, fp);
+  std::fclose(fp);
+  if (n >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h') return "bzip2";
+  if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return "gzip";
+  if (n >= 2 && magic[0] == 0x1f && (magic[1] == 0x9d || magic[1] == 0xa0)) return "compress";
+  if (n >= 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) return "zip";
+  return "";
+}
+
+std::string corrupt_compressed(const std::string& path, const std::string& compression) {
+  return path + ": the " + compression +
+         "-compressed file is corrupt or truncated: it cannot be decompressed completely";
+}
+
+// Every HDU's header and data must lie inside the file: CFITSIO stops counting HDUs at the
+// first header it cannot read and reads data lazily, so a truncated file (or a compressed file
+// whose stream breaks off) would otherwise look like a shorter valid file, and a header could
+// claim gigabytes of data that the readers would allocate before finding out.
+void check_structure(fitsfile* f, const std::string& path, const std::string& compression) {
+  int n = 0, status = 0;
+  if (fits_get_num_hdus(f, &n, &status) || n < 1) {
+    drain_error_stack();
+    throw InputError(compression.empty() ? path + ": cannot read the FITS HDU structure"
+                                         : corrupt_compressed(path, compression),
+                     {path, 0, 0, "", ""});
+  }
+  const LONGLONG size = f->Fptr->logfilesize;  // bytes, after decompression
+  int type = 0;
+  LONGLONG head = 0, data = 0, end = 0;
+  if (fits_movabs_hdu(f, n, &type, &status) ||
+      fits_get_hduaddrll(f, &head, &data, &end, &status)) {
+    drain_error_stack();
+    throw InputError(path + ": HDU " + std::to_string(n) + ": cannot read its header",
+                     {path, n, 0, "", ""});
+  }
+  if (end > size) {
+    const std::string what =
+        compression.empty()
+            ? path + ": the file is truncated: HDU " + std::to_string(n) +
+                  "'s header promises data up to byte " + std::to_string(end) +
+                  ", the file has " + std::to_string(size) + " bytes"
+            : corrupt_compressed(path, compression) + " (HDU " + std::to_string(n) +
+                  " needs " + std::to_string(end) + " bytes, the stream gives " +
+                  std::to_string(size) + ")";
+    throw InputError(what, {path, n, 0, "", std::to_string(size)});
+  }
+  // Bytes after the last complete HDU that start another header: the next HDU is cut short
+  // (CFITSIO silently ignores it). Checked on plain files (the bytes are on disk as they are).
+  if (compression.empty() && size > end) {
+    char buf[8] = {0};
+    bool extension = false;
+    if (std::FILE* fp = std::fopen(path.c_str(), "rb")) {
+      if (std::fseek(fp, static_cast<long>(end), SEEK_SET) == 0) {
+        const std::size_t got = std::fread(buf, 1, 8, fp);
+        extension = got > 0 && std::string("XTENSION", got) == std::string(buf, got);
+      }
+      std::fclose(fp);
+    }
+    if (extension)
+      throw InputError(path + ": the file is truncated or corrupt: HDU " +
+                           std::to_string(n + 1) + "'s header is incomplete",
+                       {path, n + 1, 0, "", ""});
+  }
+  if (fits_movabs_hdu(f, 1, &type, &status)) {
+    drain_error_stack();
+    throw InputError(path + ": HDU 1: cannot read its header", {path, 1, 0, "", ""});
+  }
+}
+
+}  // namespace
+
 FitsFile FitsFile::open_read(const std::string& path) {
   if (path.empty()) throw InputError("(empty file name): cannot open FITS file");
   if (const std::string why = os_open_problem(path); !why.empty())
-    throw InputError(path + ": cannot open FITS file: " + why);
+    throw InputError(path + ": cannot open FITS file: " + why, {path, 0, 0, "", ""});
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path + ": is a directory, expected a FITS file", {path, 0, 0, "", ""});
+  const std::string compression = compression_of(path);
   fitsfile* f = nullptr;
   int status = 0;
   // fits_open_diskfile takes the name literally (no "[ext]" syntax) but still recognizes
   // gzip/bzip2-compressed files and decompresses them in memory.
-  if (fits_open_diskfile(&f, path.c_str(), READONLY, &status))
-    throw InputError(path + ": cannot open as FITS: " + cfitsio_error_text(status));
-  return FitsFile(path, f);
+  if (fits_open_diskfile(&f, path.c_str(), READONLY, &status)) {
+    const std::string text = cfitsio_error_text(status);
+    if (!compression.empty())
+      throw InputError(corrupt_compressed(path, compression) + " [" + text + "]",
+                       {path, 0, 0, "", ""});
+    throw InputError(path + ": cannot open as FITS: " + text, {path, 0, 0, "", ""});
+  }
+  FitsFile file(path, f);
+  check_structure(f, path, compression);
+  return file;
 }
 
 FitsFile FitsFile::create(const std::string& path) {
@@ -104,12 +198,25 @@ void FitsFile::close() {
 }
 
 void FitsFile::fail(const std::string& what, int status) const {
-  throw InputError(path_ + ": HDU " + std::to_string(current_hdu()) + ": " + what + ": " +
-                   cfitsio_error_text(status));
+  const int hdu = current_hdu();
+  throw InputError(path_ + ": HDU " + std::to_string(hdu) + ": " + what + ": " +
+                       cfitsio_error_text(status),
+                   {path_, hdu, 0, "", ""});
 }
 
-void FitsFile::fail_input(const std::string& what) const {
-  throw InputError(path_ + ": HDU " + std::to_string(current_hdu()) + ": " + what);
+void FitsFile::fail_input(const std::string& what, const std::string& item,
+                          const std::string& value) const {
+  const int hdu = current_hdu();
+  throw InputError(path_ + ": HDU " + std::to_string(hdu) + ": " + what,
+                   {path_, hdu, 0, item, value});
+}
+
+long long FitsFile::data_bytes() const {
+  LONGLONG head = 0, data = 0, end = 0;
+  int status = 0;
+  if (fits_get_hduaddrll(as_fits(fptr_), &head, &data, &end, &status))
+    fail("reading the HDU's data size", status);
+  return static_cast<long long>(end - data);
 }
 
 int FitsFile::num_hdus() const {
@@ -160,20 +267,72 @@ bool FitsFile::has_key(const std::string& key) const {
   return true;
 }
 
-double FitsFile::read_double(const std::string& key) const {
-  double v = 0;
-  int status = 0;
-  if (fits_read_key(as_fits(fptr_), TDOUBLE, key.c_str(), &v, nullptr, &status))
-    fail(status == KEY_NO_EXIST ? "missing keyword " + key : "reading keyword " + key, status);
+namespace {
+
+// A numeric keyword value parsed here, not by CFITSIO's typed readers: CFITSIO 4.2's ffc2j
+// overflows a buffer (and aborts) on a value such as "(0 / x (1 = y)", which one flipped bit
+// makes of an integer card. FITS numbers: [+-]digits[.digits][E|D[+-]digits].
+// A keyword's raw value without surrounding blanks, and without the quotes of a string value
+// holding a number ('53.907456', as SDSS writes EXPTIME), which CFITSIO converts too.
+std::string unquoted_value(std::string v) {
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+  if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') {
+    v = v.substr(1, v.size() - 2);
+    while (!v.empty() && v.back() == ' ') v.pop_back();
+    while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+  }
   return v;
 }
 
-long long FitsFile::read_int(const std::string& key) const {
-  LONGLONG v = 0;
+std::optional<double> parse_fits_real(std::string v) {
+  v = unquoted_value(v);
+  if (v.empty() || v.size() > 70) return std::nullopt;
+  if (v.find_first_not_of("+-0123456789.EeDd") != std::string::npos) return std::nullopt;
+  for (char& c : v)
+    if (c == 'D' || c == 'd') c = 'E';
+  errno = 0;
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (end != v.c_str() + v.size() || errno == ERANGE) return std::nullopt;
+  return d;
+}
+
+}  // namespace
+
+std::string FitsFile::read_keyword_value(const std::string& key) const {
+  char value[FLEN_VALUE] = {0}, comment[FLEN_COMMENT] = {0};
   int status = 0;
-  if (fits_read_key(as_fits(fptr_), TLONGLONG, key.c_str(), &v, nullptr, &status))
+  if (fits_read_keyword(as_fits(fptr_), key.c_str(), value, comment, &status))
     fail(status == KEY_NO_EXIST ? "missing keyword " + key : "reading keyword " + key, status);
-  return v;
+  return value;
+}
+
+double FitsFile::read_double(const std::string& key) const {
+  const std::string raw = read_keyword_value(key);
+  const std::optional<double> v = parse_fits_real(raw);
+  if (!v) fail_input("keyword " + key + " = " + raw + " is not a number", key, raw);
+  return *v;
+}
+
+long long FitsFile::read_int(const std::string& key) const {
+  const std::string raw = unquoted_value(read_keyword_value(key));
+  if (const std::optional<long long> v = parse_integer(raw)) return *v;
+  // An integral real ("2.0", "1E3") is accepted as CFITSIO does; anything else is an error.
+  const std::optional<double> d = parse_fits_real(raw);
+  if (d && std::isfinite(*d) && *d == std::floor(*d) && std::abs(*d) < 9.0e18)
+    return static_cast<long long>(*d);
+  fail_input("keyword " + key + " = " + raw + " is not an integer", key, raw);
+}
+
+int FitsFile::read_int_in(const std::string& key, long long lo, long long hi) const {
+  const long long v = read_int(key);
+  const std::optional<int> n = checked_integer<int>(v, lo, hi);
+  if (!n)
+    fail_input("keyword " + key + " = " + std::to_string(v) + " is outside " +
+                   integer_range_text(lo, hi),
+               key, std::to_string(v));
+  return *n;
 }
 
 std::string FitsFile::read_string(const std::string& key) const {
@@ -240,6 +399,29 @@ int FitsFile::image_bitpix() const {
 }
 
 namespace {
+// The pixel count of `shape` times the element size must fit in the HDU's data (the file's
+// structure was checked at open): a header cannot make the readers allocate more than the
+// file holds.
+long long check_pixels_in_data(const FitsFile& f, const std::vector<long>& shape) {
+  const long long bytes_per = std::abs(f.image_bitpix()) / 8;
+  const long long room = f.data_bytes();
+  long long n = 1;
+  for (long d : shape) {
+    if (d <= 0) return 0;
+    if (n > room / d) n = room + 1;  // saturate: already more than the data
+    else n *= d;
+  }
+  if (bytes_per <= 0 || n > room / bytes_per) {
+    std::string dims;
+    for (long d : shape) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
+    f.fail_input("the header's image size (" + dims + " pixels, BITPIX " +
+                     std::to_string(f.image_bitpix()) + ") exceeds the " +
+                     std::to_string(room) + " data bytes of the HDU (corrupt header?)",
+                 "NAXIS", dims);
+  }
+  return n;
+}
+
 // Shape checks shared by the float and double readers; returns {width, height}.
 std::array<long, 2> checked_image_shape(const FitsFile& f, int allowed_bitpix) {
   if (f.hdu_kind() != HduKind::image) f.fail_input("expected an image HDU, found a table");
@@ -253,10 +435,16 @@ std::array<long, 2> checked_image_shape(const FitsFile& f, int allowed_bitpix) {
   if (shape[0] <= 0 || shape[1] <= 0)
     f.fail_input("zero-size image (" + std::to_string(shape[0]) + " x " +
                  std::to_string(shape[1]) + ")");
+  if (shape[0] > kIntMax || shape[1] > kIntMax)
+    f.fail_input("image of " + std::to_string(shape[0]) + " x " + std::to_string(shape[1]) +
+                     " pixels: each axis must be at most " + std::to_string(kIntMax),
+                 shape[0] > kIntMax ? "NAXIS1" : "NAXIS2",
+                 std::to_string(std::max(shape[0], shape[1])));
   const int bitpix = f.image_bitpix();
   if (allowed_bitpix != 0 && bitpix != allowed_bitpix)
     f.fail_input("image has BITPIX = " + std::to_string(bitpix) + ", expected " +
                  std::to_string(allowed_bitpix));
+  check_pixels_in_data(f, shape);
   return {shape[0], shape[1]};
 }
 
@@ -293,10 +481,11 @@ FitsImageD FitsFile::read_image_double() const {
 
 std::vector<double> FitsFile::read_array_double() const {
   if (hdu_kind() != HduKind::image) fail_input("expected an image HDU, found a table");
-  long n = 1;
   const std::vector<long> shape = image_shape();
-  for (long d : shape) n *= d;
-  if (shape.empty() || n <= 0) fail_input("zero-size array (NAXIS = " + std::to_string(shape.size()) + ")");
+  for (long d : shape)
+    if (d <= 0) fail_input("zero-size array (NAXIS = " + std::to_string(shape.size()) + ")");
+  if (shape.empty()) fail_input("zero-size array (NAXIS = 0)");
+  const long n = static_cast<long>(check_pixels_in_data(*this, shape));
   std::vector<double> data(static_cast<std::size_t>(n));
   int status = 0, anynul = 0;
   if (fits_read_img(as_fits(fptr_), TDOUBLE, 1, n, nullptr, data.data(), &anynul, &status))
@@ -338,6 +527,15 @@ long FitsFile::num_rows() const {
   long n = 0;
   int status = 0;
   if (fits_get_num_rows(as_fits(fptr_), &n, &status)) fail("reading NAXIS2 (row count)", status);
+  // The rows must fit in the HDU's data: CFITSIO can disagree with itself about a row count
+  // beyond 32 bits, and the readers allocate per row.
+  const long long row_bytes = has_key("NAXIS1") ? read_int("NAXIS1") : 0;
+  if (n < 0 || row_bytes < 0 || (row_bytes > 0 && n > data_bytes() / row_bytes) ||
+      (row_bytes == 0 && n > data_bytes()))
+    fail_input("NAXIS2 = " + std::to_string(n) + " rows of NAXIS1 = " +
+                   std::to_string(row_bytes) + " bytes exceed the HDU's " +
+                   std::to_string(data_bytes()) + " data bytes (corrupt header?)",
+               "NAXIS2", std::to_string(n));
   return n;
 }
 
@@ -423,12 +621,32 @@ std::vector<long long> FitsFile::read_column_int(const std::string& name) const 
   return out;
 }
 
+std::vector<int> FitsFile::read_column_int_in(const std::string& name, long long lo,
+                                              long long hi) const {
+  const std::vector<long long> raw = read_column_int(name);
+  std::vector<int> out(raw.size());
+  for (std::size_t r = 0; r < raw.size(); ++r) {
+    const std::optional<int> n = checked_integer<int>(raw[r], lo, hi);
+    if (!n)
+      fail_input("column " + name + " row " + std::to_string(r + 1) + " = " +
+                     std::to_string(raw[r]) + " is outside " + integer_range_text(lo, hi),
+                 name, std::to_string(raw[r]));
+    out[r] = *n;
+  }
+  return out;
+}
+
 std::vector<std::string> FitsFile::read_column_string(const std::string& name) const {
   const int col = column_number(name);
   const long rows = num_rows();
   int width = 0, status = 0;
+  if (rows <= 0) return {};
   if (fits_get_col_display_width(as_fits(fptr_), col, &width, &status))
     fail("reading width of column " + name, status);
+  if (width < 0 || width > data_bytes())
+    fail_input("column " + name + " is " + std::to_string(width) +
+                   " characters wide, more than the table holds (corrupt TFORM?)",
+               name, std::to_string(width));
   std::vector<std::string> out;
   std::vector<char> buf(static_cast<std::size_t>(width) + 1);
   for (long r = 1; r <= rows; ++r) {
@@ -466,6 +684,12 @@ std::vector<double> FitsFile::read_cell_double(const std::string& name, long row
     long offset = 0;
     if (fits_read_descript(as_fits(fptr_), col, row, &n, &offset, &status))
       fail("reading descriptor of column " + name + " row " + std::to_string(row), status);
+    // A corrupt descriptor can claim any length; the elements must fit in the heap.
+    if (n < 0 || offset < 0 || n > data_bytes() || offset > data_bytes())
+      fail_input("column " + name + " row " + std::to_string(row) + ": variable-length "
+                     "descriptor (" + std::to_string(n) + " elements at heap offset " +
+                     std::to_string(offset) + ") lies outside the table's heap (corrupt file?)",
+                 name, std::to_string(n));
   } else {
     n = column_repeat(name);
   }

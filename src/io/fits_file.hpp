@@ -58,6 +58,9 @@ class FitsFile {
   bool has_key(const std::string& key) const;
   double read_double(const std::string& key) const;
   long long read_int(const std::string& key) const;
+  // An integer keyword checked to lie in [lo, hi] before it is narrowed (util/checked_int.hpp);
+  // InputError naming the keyword, its value and the range otherwise.
+  int read_int_in(const std::string& key, long long lo, long long hi) const;
   std::string read_string(const std::string& key) const;
   void write_key(const std::string& key, double value, const std::string& comment = "");
   void write_key(const std::string& key, long long value, const std::string& comment = "");
@@ -93,6 +96,8 @@ class FitsFile {
   // Scalar columns (the first element of each cell), all rows.
   std::vector<double> read_column_double(const std::string& name) const;
   std::vector<long long> read_column_int(const std::string& name) const;
+  // Integer column with every value checked in [lo, hi] (InputError naming column, row, value).
+  std::vector<int> read_column_int_in(const std::string& name, long long lo, long long hi) const;
   std::vector<std::string> read_column_string(const std::string& name) const;
   std::vector<bool> read_column_logical(const std::string& name) const;
   // Every element of one cell (1-based row); works for vector, TDIM and variable-length cells.
@@ -116,8 +121,14 @@ class FitsFile {
 
   // "<file>: HDU <n>: <what>: <status text> [<stack>]" (drains CFITSIO's error stack).
   [[noreturn]] void fail(const std::string& what, int status) const;
-  // The same prefix without a CFITSIO status, for errors found by this code.
-  [[noreturn]] void fail_input(const std::string& what) const;
+  // The raw value text of a keyword ("'abc     '", "1.5E3", "T"); InputError when absent.
+  std::string read_keyword_value(const std::string& key) const;
+  // The same prefix without a CFITSIO status, for errors found by this code; `item` (keyword,
+  // column) and `value` go into the error's site (util/error.hpp).
+  [[noreturn]] void fail_input(const std::string& what, const std::string& item = "",
+                               const std::string& value = "") const;
+  // Bytes of the current HDU's data (and heap): what any count read from it must fit in.
+  long long data_bytes() const;
 
  private:
   FitsFile(std::string path, void* handle) : path_(std::move(path)), fptr_(handle) {}

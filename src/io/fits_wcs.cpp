@@ -1,10 +1,24 @@
 #include "io/fits_wcs.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "util/error.hpp"
 
 namespace celeste::io {
+namespace {
+
+constexpr double kMaxDegPerPixel = 1.0;
+
+// %g with enough digits to show what is in the header (1e-4, 100, -0.000123456).
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+}  // namespace
 
 survey::TanWcs read_tan_wcs(const FitsFile& file) {
   const char* expected_ctype[2] = {"RA---TAN", "DEC--TAN"};
@@ -14,8 +28,20 @@ survey::TanWcs read_tan_wcs(const FitsFile& file) {
       file.fail_input("keyword " + key + " = '" + file.read_string(key) + "': only a TAN WCS (" +
                       expected_ctype[i] + ") is supported");
   }
-  const std::array<double, 2> crpix{file.read_double("CRPIX1"), file.read_double("CRPIX2")};
-  const std::array<double, 2> crval{file.read_double("CRVAL1"), file.read_double("CRVAL2")};
+  // Each value is checked by name, so the message says which keyword is wrong and why.
+  auto finite_key = [&](const std::string& key) {
+    const double v = file.read_double(key);
+    if (!std::isfinite(v))
+      file.fail_input("keyword " + key + " = " + std::to_string(v) + " is not a finite number",
+                      key, std::to_string(v));
+    return v;
+  };
+  const std::array<double, 2> crpix{finite_key("CRPIX1"), finite_key("CRPIX2")};
+  const std::array<double, 2> crval{finite_key("CRVAL1"), finite_key("CRVAL2")};
+  if (std::abs(crval[1]) > 90)
+    file.fail_input("keyword CRVAL2 = " + number(crval[1]) +
+                        " is outside [-90, 90] (the reference declination, degrees)",
+                    "CRVAL2", number(crval[1]));
   std::array<std::array<double, 2>, 2> cd{{{0, 0}, {0, 0}}};
   const bool has_cd = file.has_key("CD1_1") || file.has_key("CD1_2") || file.has_key("CD2_1") ||
                       file.has_key("CD2_2");
@@ -23,14 +49,30 @@ survey::TanWcs read_tan_wcs(const FitsFile& file) {
     for (int i = 0; i < 2; ++i)
       for (int j = 0; j < 2; ++j) {
         const std::string key = "CD" + std::to_string(i + 1) + "_" + std::to_string(j + 1);
-        cd[i][j] = file.has_key(key) ? file.read_double(key) : 0.0;
+        cd[i][j] = file.has_key(key) ? finite_key(key) : 0.0;
       }
   } else if (file.has_key("CDELT1") || file.has_key("CDELT2")) {
-    cd[0][0] = file.read_double("CDELT1");
-    cd[1][1] = file.read_double("CDELT2");
+    cd[0][0] = finite_key("CDELT1");
+    cd[1][1] = finite_key("CDELT2");
   } else {
-    file.fail_input("missing keyword CD1_1 (no CD matrix or CDELT in the TAN WCS)");
+    file.fail_input("missing keyword CD1_1 (no CD matrix or CDELT in the TAN WCS)", "CD1_1");
   }
+  const double det = cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0];
+  if (!survey::TanWcs::cd_usable(cd))
+    file.fail_input("the CD matrix (CD1_1 " + number(cd[0][0]) + ", CD1_2 " + number(cd[0][1]) +
+                        ", CD2_1 " + number(cd[1][0]) + ", CD2_2 " + number(cd[1][1]) +
+                        ") is singular (determinant " + number(det) + "): no pixel scale",
+                    "CD1_1", number(cd[0][0]));
+  // A TAN projection is only meaningful up to 90 degrees from its centre; a pixel scale of
+  // degrees per pixel (an arcsec value in degrees' place, say) is never a survey image.
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      if (std::abs(cd[i][j]) > kMaxDegPerPixel) {
+        const std::string key = "CD" + std::to_string(i + 1) + "_" + std::to_string(j + 1);
+        file.fail_input("keyword " + key + " = " + number(cd[i][j]) + " deg/pixel is outside [-" +
+                            number(kMaxDegPerPixel) + ", " + number(kMaxDegPerPixel) + "]",
+                        key, number(cd[i][j]));
+      }
   try {
     return survey::TanWcs(crpix, crval, cd);
   } catch (const std::invalid_argument& e) {

@@ -8,6 +8,8 @@
 #include "io/fits_file.hpp"
 #include "io/fits_wcs.hpp"
 #include "io/input_warning.hpp"
+#include "io/psf_validation.hpp"
+#include "util/checked_int.hpp"
 #include "util/error.hpp"
 
 namespace celeste::io {
@@ -29,6 +31,8 @@ bool is_data_image(const FitsFile& f) {
   if (f.hdu_kind() != HduKind::image) return false;
   return !f.image_shape().empty();
 }
+
+std::string band_name_of(const FitsFile& f);
 
 // PSF_P0..PSF_P{6K-1} in the stamp order (module header). Zero-amplitude components (the
 // stamps' "_2kpsf" files pad a 2-component fit to 3) are dropped.
@@ -52,16 +56,23 @@ std::vector<survey::PsfComponent> read_psf_keywords(const FitsFile& f) {
     c.cov = {xx, xy, yy};
     if (!std::isfinite(c.weight) || !std::isfinite(c.mean[0]) || !std::isfinite(c.mean[1]) ||
         !std::isfinite(xx) || !std::isfinite(yy) || !std::isfinite(xy))
-      f.fail_input("PSF component " + std::to_string(k) + " has a non-finite parameter");
+      f.fail_input("PSF component " + std::to_string(k) + " has a non-finite parameter "
+                   "(keywords PSF_P*)", "PSF_P" + std::to_string(k));
     if (c.weight == 0) continue;
-    if (!(xx > 0 && yy > 0 && xx * yy - xy * xy > 0))
-      f.fail_input("PSF component " + std::to_string(k) + " covariance (varxx " +
-                   std::to_string(xx) + ", varyy " + std::to_string(yy) + ", varxy " +
-                   std::to_string(xy) + ") is not positive definite");
     psf.push_back(c);
   }
-  if (psf.empty()) f.fail_input("every PSF component (PSF_P*) has zero amplitude");
+  if (psf.empty()) f.fail_input("every PSF component (PSF_P*) has zero amplitude", "PSF_P0", "0");
+  // Amplitudes, means and covariances within the documented bounds (io/psf_validation.hpp).
+  validate_psf_mixture(psf, hdu_label(f) + " (band " + band_name_of(f) + ", keywords PSF_P*)",
+                       f.path(), f.current_hdu());
   return psf;
+}
+
+// The BAND (or FILTER) keyword's text for messages, "?" when absent.
+std::string band_name_of(const FitsFile& f) {
+  if (f.has_key("BAND")) return f.read_string("BAND");
+  if (f.has_key("FILTER")) return f.read_string("FILTER");
+  return "?";
 }
 
 int read_band(const FitsFile& f) {
@@ -76,12 +87,14 @@ int read_band(const FitsFile& f) {
 double read_positive(const FitsFile& f, const std::string& key) {
   const double v = f.read_double(key);
   if (!(v > 0) || !std::isfinite(v))
-    f.fail_input("keyword " + key + " = " + std::to_string(v) + " must be positive and finite");
+    f.fail_input("keyword " + key + " = " + std::to_string(v) + " must be positive and finite",
+                 key, std::to_string(v));
   return v;
 }
 
+// Survey ids (RUN, CAMCOL, FIELD): 0 when absent, else a checked non-negative int.
 int read_optional_int(const FitsFile& f, const std::string& key) {
-  return f.has_key(key) ? static_cast<int>(f.read_int(key)) : 0;
+  return f.has_key(key) ? f.read_int_in(key, 0, kIntMax) : 0;
 }
 
 // Header and pixels of one image HDU (the file is positioned on it).
@@ -105,7 +118,8 @@ RawEpoch read_image_hdu(FitsFile& f) {
   const double sky = f.read_double("SKY");
   if (!(sky > 0) || !std::isfinite(sky))
     f.fail_input("keyword SKY = " + std::to_string(sky) +
-                 ": the sky level (counts per pixel) must be positive (model.md §11.4)");
+                     ": the sky level (counts per pixel) must be positive (model.md §11.4)",
+                 "SKY", std::to_string(sky));
   e.gain = read_positive(f, "GAIN");
   img.run = read_optional_int(f, "RUN");
   img.camcol = read_optional_int(f, "CAMCOL");
@@ -157,19 +171,41 @@ survey::Image to_model_units(RawEpoch&& e) {
     warn_input(img.source + ": " + std::to_string(bad) + " of " + std::to_string(e.nmgy.size()) +
                " pixels are NaN or Inf; they are masked");
   img.iota.resize(static_cast<std::size_t>(img.width));
-  for (int h = 0; h < img.width; ++h) img.iota[h] = e.gain / e.calib[h];
+  for (int h = 0; h < img.width; ++h) {
+    img.iota[h] = e.gain / e.calib[h];
+    if (!(img.iota[h] > 0) || !std::isfinite(static_cast<float>(img.iota[h])))
+      throw InputError(img.source + ": GAIN / CALIB = " + std::to_string(img.iota[h]) +
+                           " electrons per nmgy at column " + std::to_string(h + 1) +
+                           " is not a usable calibration",
+                       {img.source, 0, 0, "CALIB", std::to_string(e.calib[h])});
+  }
   img.pixels.resize(e.nmgy.size());
   img.sky.resize(e.nmgy.size());
+  std::size_t zero_weight_count = 0, usable = 0;
   for (int w = 1; w <= img.height; ++w)
     for (int h = 1; h <= img.width; ++h) {
       const std::size_t i = img.index(h, w);
       const double eps = e.sky_counts[i] * e.calib[h - 1];
       img.sky[i] = static_cast<float>(eps);
+      if (!(img.sky[i] > 0) || !std::isfinite(img.sky[i]))
+        throw InputError(img.source + ": sky " + std::to_string(eps) + " nmgy (SKY x CALIB) at "
+                             "pixel (" + std::to_string(h) + ", " + std::to_string(w) +
+                             ") is not a positive single-precision number",
+                         {img.source, 0, 0, "SKY", std::to_string(e.sky_counts[i])});
       const bool zero_weight = !e.invvar.empty() && !(e.invvar[i] > 0 && std::isfinite(e.invvar[i]));
-      img.pixels[i] = (zero_weight || std::isnan(e.nmgy[i]))
-                          ? kNaN
-                          : static_cast<float>(img.iota[h - 1] * (e.nmgy[i] + eps));
+      zero_weight_count += zero_weight;
+      const double x = img.iota[h - 1] * (e.nmgy[i] + eps);
+      // A pixel whose electrons overflow float is as unusable as a NaN one.
+      const bool masked = zero_weight || std::isnan(e.nmgy[i]) || !std::isfinite(float(x));
+      img.pixels[i] = masked ? kNaN : static_cast<float>(x);
+      usable += !masked;
     }
+  if (usable == 0)
+    warn_input(img.source + ": every pixel is masked (" +
+               (zero_weight_count == img.pixels.size()
+                    ? std::string("the inverse variance is zero, negative or not finite everywhere")
+                    : std::string("zero inverse variance or NaN/Inf values")) +
+               "); the image contributes nothing to the fit");
   return img;
 }
 

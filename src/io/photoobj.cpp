@@ -2,9 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "io/fits_file.hpp"
+#include "io/input_warning.hpp"
+#include "util/checked_int.hpp"
 #include "util/error.hpp"
 #include "celeste/math.hpp"
 
@@ -33,14 +38,14 @@ std::vector<long long> objid_column(const FitsFile& f) {
   if (form.find('A') == std::string::npos) return f.read_column_int("OBJID");
   std::vector<long long> out;
   for (const std::string& s : f.read_column_string("OBJID")) {
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stoll(s, &used));
-      if (s.find_first_not_of(' ', used) != std::string::npos) throw std::invalid_argument(s);
-    } catch (const std::exception&) {
+    std::string trimmed = s;
+    while (!trimmed.empty() && trimmed.front() == ' ') trimmed.erase(trimmed.begin());
+    const std::optional<long long> id = parse_integer(trimmed);
+    if (!id)
       f.fail_input("column OBJID row " + std::to_string(out.size() + 1) + ": '" + s +
-                   "' is not an integer object id");
-    }
+                       "' is not an integer object id",
+                   "OBJID", s);
+    out.push_back(*id);
   }
   return out;
 }
@@ -62,13 +67,13 @@ std::vector<PhotoObjRow> read_photoobj_rows(const std::string& path) {
   const long n = f.num_rows();
   std::vector<PhotoObjRow> rows(static_cast<std::size_t>(n));
   const auto objid = objid_column(f);
-  const auto run = f.read_column_int("RUN");
-  const auto camcol = f.read_column_int("CAMCOL");
-  const auto field = f.read_column_int("FIELD");
-  const auto type = f.read_column_int("OBJC_TYPE");
+  const auto run = f.read_column_int_in("RUN", kIntMin, kIntMax);
+  const auto camcol = f.read_column_int_in("CAMCOL", kIntMin, kIntMax);
+  const auto field = f.read_column_int_in("FIELD", kIntMin, kIntMax);
+  const auto type = f.read_column_int_in("OBJC_TYPE", kIntMin, kIntMax);
   const auto flags = f.read_column_int("OBJC_FLAGS");
   const auto flags2 = f.read_column_int("OBJC_FLAGS2");
-  const auto nchild = f.read_column_int("NCHILD");
+  const auto nchild = f.read_column_int_in("NCHILD", kIntMin, kIntMax);
   const auto ra = f.read_column_double("RA");
   const auto dec = f.read_column_double("DEC");
   struct BandField {
@@ -90,13 +95,13 @@ std::vector<PhotoObjRow> read_photoobj_rows(const std::string& path) {
   for (long i = 0; i < n; ++i) {
     PhotoObjRow& r = rows[i];
     r.objid = objid[i];
-    r.run = static_cast<int>(run[i]);
-    r.camcol = static_cast<int>(camcol[i]);
-    r.field = static_cast<int>(field[i]);
-    r.objc_type = static_cast<int>(type[i]);
+    r.run = run[i];
+    r.camcol = camcol[i];
+    r.field = field[i];
+    r.objc_type = type[i];
     r.objc_flags = flags[i];
     r.objc_flags2 = flags2[i];
-    r.nchild = static_cast<int>(nchild[i]);
+    r.nchild = nchild[i];
     r.ra = ra[i];
     r.dec = dec[i];
   }
@@ -133,10 +138,68 @@ survey::CatalogEntry to_catalog_entry(const PhotoObjRow& r) {
   return e;
 }
 
+std::string photoobj_row_problem(const PhotoObjRow& r) {
+  auto num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return std::string(buf);
+  };
+  if (!std::isfinite(r.ra)) return "column RA = " + num(r.ra) + " is not a finite number";
+  if (!std::isfinite(r.dec) || std::abs(r.dec) > 90)
+    return "column DEC = " + num(r.dec) + " is outside [-90, 90]";
+  if (!(r.fracdev[kR] >= 0 && r.fracdev[kR] <= 1))
+    return "column FRACDEV (r) = " + num(r.fracdev[kR]) + " is outside [0, 1]";
+  // Photo measures negative fluxes for faint sources (clamped at conversion); only
+  // non-numbers and absurd values are wrong.
+  const std::pair<const char*, const PhotoObjRow::Bands*> fluxes[] = {
+      {"PSFFLUX", &r.psfflux}, {"DEVFLUX", &r.devflux}, {"EXPFLUX", &r.expflux}};
+  for (const auto& [name, v] : fluxes)
+    for (int b = 0; b < survey::kNumBands; ++b)
+      if (!std::isfinite((*v)[b]) || std::abs((*v)[b]) > kMaxPhotoObjFluxNmgy)
+        return std::string("column ") + name + " (" + survey::kBandNames[b] + ") = " +
+               num((*v)[b]) + " nmgy is not a finite flux within +-" +
+               num(kMaxPhotoObjFluxNmgy);
+  // The r-band shape of the profile the conversion uses (to_catalog_entry).
+  const bool use_dev = r.fracdev[kR] > 0.5;
+  const double ab = use_dev ? r.ab_dev[kR] : r.ab_exp[kR];
+  const double theta = use_dev ? r.theta_dev[kR] : r.theta_exp[kR];
+  const double phi = use_dev ? r.phi_dev_deg[kR] : r.phi_exp_deg[kR];
+  const std::string profile = use_dev ? "DEV" : "EXP";
+  if (!(ab > 0 && ab <= 1))
+    return "column AB_" + profile + " (r) = " + num(ab) + " is outside (0, 1]";
+  if (!(theta >= 0 && theta <= kMaxPhotoObjThetaArcsec))
+    return "column THETA_" + profile + " (r) = " + num(theta) + " arcsec is outside [0, " +
+           num(kMaxPhotoObjThetaArcsec) + "]";
+  if (!std::isfinite(phi))
+    return "column PHI_" + profile + "_DEG (r) = " + num(phi) + " is not finite";
+  if (!std::isfinite(r.phi_offset[kR]))
+    return "column PHI_OFFSET (r) = " + num(r.phi_offset[kR]) + " is not finite";
+  return "";
+}
+
 survey::Catalog read_photoobj(const std::string& path) {
   survey::Catalog out;
-  for (const PhotoObjRow& r : read_photoobj_rows(path))
+  constexpr int kWarnedRows = 5;
+  int skipped = 0;
+  for (const PhotoObjRow& r : read_photoobj_rows(path)) {
+    // Photo's own selection first (type, children, flags): those rows are not errors.
+    const bool selected = (r.objc_type == 3 || r.objc_type == 6) && r.nchild == 0 &&
+                          !(r.objc_flags & kPhotoObjFlagsMask) &&
+                          !(r.objc_flags2 & kPhotoObjFlags2Mask);
+    if (!selected) continue;
+    if (const std::string problem = photoobj_row_problem(r); !problem.empty()) {
+      if (skipped < kWarnedRows)
+        warn_input(path + ": HDU 2: objid " + std::to_string(r.objid) + ": " + problem +
+                   "; the object is skipped");
+      ++skipped;
+      continue;
+    }
     if (usable_for_initialisation(r)) out.push_back(to_catalog_entry(r));
+  }
+  if (skipped > kWarnedRows)
+    warn_input(path + ": HDU 2: " + std::to_string(skipped) +
+               " objects skipped in all for implausible values (the first " +
+               std::to_string(kWarnedRows) + " are listed above)");
   return out;
 }
 

@@ -38,7 +38,18 @@ bool usable_for_initialisation(const PhotoObjRow& row);
 // model.md §8.1 conversion (r band for the shape).
 survey::CatalogEntry to_catalog_entry(const PhotoObjRow& row);
 
-// read_photoobj_rows + usable_for_initialisation + to_catalog_entry. May be empty.
+// Plausibility of a row's values that the conversion uses, "" when fine, else
+// "column NAME (band) = value ...". Rules (docs/io.md): RA finite, DEC in [-90, 90], FRACDEV
+// (r) in [0, 1], PSFFLUX/DEVFLUX/EXPFLUX finite with |flux| <= 1e9 nmgy in every band (Photo's
+// negative fluxes of faint objects are fine), the r-band AB in (0, 1], THETA in
+// [0, 3600] arcsec and PHI / PHI_OFFSET finite for the profile used.
+inline constexpr double kMaxPhotoObjFluxNmgy = 1e9;
+inline constexpr double kMaxPhotoObjThetaArcsec = 3600;
+std::string photoobj_row_problem(const PhotoObjRow& row);
+
+// read_photoobj_rows + usable_for_initialisation + to_catalog_entry. May be empty. Rows that
+// Photo's selection keeps (type, children, flags) but photoobj_row_problem rejects are skipped
+// with a warning naming the file, objid, column and value (docs/decisions.md, issue 12).
 survey::Catalog read_photoobj(const std::string& path);
 
 inline constexpr std::int64_t kPhotoObjFlagsMask = (1LL << 1) | (1LL << 18) | (1LL << 24);

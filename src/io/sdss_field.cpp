@@ -7,12 +7,15 @@
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
 
 #include "io/fits_file.hpp"
 #include "io/fits_wcs.hpp"
 #include "io/input_warning.hpp"
 #include "io/psf_fit.hpp"
+#include "io/psf_validation.hpp"
 #include "io/sdss_psf.hpp"
+#include "util/checked_int.hpp"
 #include "util/error.hpp"
 
 namespace celeste::io {
@@ -64,6 +67,15 @@ std::string sdss_photoobj_path(const std::string& dir, int run, int camcol, int 
 }
 
 double bilinear_clamped(const std::vector<double>& grid, int nx, int ny, double x, double y) {
+  // Callers validate the table (read_sdss_frame); these guards keep a bad call from reading
+  // outside the grid (NaN coordinates would make floor() an arbitrary index).
+  if (nx < 1 || ny < 1 || grid.size() != static_cast<std::size_t>(nx) * static_cast<std::size_t>(ny))
+    throw std::invalid_argument("bilinear_clamped: grid of " + std::to_string(grid.size()) +
+                                " values is not " + std::to_string(nx) + " x " +
+                                std::to_string(ny));
+  if (!std::isfinite(x) || !std::isfinite(y))
+    throw std::invalid_argument("bilinear_clamped: coordinate (" + std::to_string(x) + ", " +
+                                std::to_string(y) + ") is not finite");
   x = std::clamp(x, 0.0, static_cast<double>(nx - 1));
   y = std::clamp(y, 0.0, static_cast<double>(ny - 1));
   const int x0 = std::min(static_cast<int>(std::floor(x)), std::max(nx - 2, 0));
@@ -76,44 +88,79 @@ double bilinear_clamped(const std::vector<double>& grid, int nx, int ny, double 
 }
 
 SdssFrame read_sdss_frame(const std::string& path) {
-  FitsFile f = FitsFile::open_read(path);
+  FitsFile f = FitsFile::open_read(path);  // a corrupt or truncated file stops here
   if (f.num_hdus() < 3)
     throw InputError(path + ": an SDSS frame needs 3 HDUs (image, calibvec, sky), found " +
-                     std::to_string(f.num_hdus()));
+                         std::to_string(f.num_hdus()),
+                     {path, 0, 0, "", std::to_string(f.num_hdus())});
   SdssFrame fr;
   fr.path = path;
   f.move_to(1);
   fr.wcs = read_tan_wcs(f);
   const std::string filter = f.has_key("FILTER") ? f.read_string("FILTER") : "";
   fr.band = survey::band_index(filter);
-  if (fr.band < 0) f.fail_input("keyword FILTER = '" + filter + "' is not one of u g r i z");
-  fr.run = static_cast<int>(f.read_int("RUN"));
-  fr.camcol = static_cast<int>(f.read_int("CAMCOL"));
-  if (f.has_key("FRAME")) fr.field = static_cast<int>(f.read_int("FRAME"));
+  if (fr.band < 0)
+    f.fail_input("keyword FILTER = '" + filter + "' is not one of u g r i z", "FILTER", filter);
+  fr.run = f.read_int_in("RUN", 0, kIntMax);
+  fr.camcol = f.read_int_in("CAMCOL", 1, 6);
+  if (f.has_key("FRAME")) fr.field = f.read_int_in("FRAME", 0, kIntMax);
   FitsImage img = f.read_image();
-  fr.width = static_cast<int>(img.width);
+  fr.width = static_cast<int>(img.width);  // read_image checked both axes fit an int
   fr.height = static_cast<int>(img.height);
   fr.nmgy = std::move(img.data);
 
   f.move_to(2);
   fr.calibvec = f.read_array_double();
-  if (static_cast<int>(fr.calibvec.size()) != fr.width)
+  if (static_cast<long>(fr.calibvec.size()) != fr.width)
     f.fail_input("calibvec has " + std::to_string(fr.calibvec.size()) +
-                 " values, the image has " + std::to_string(fr.width) + " columns");
-  for (double c : fr.calibvec)
-    if (!(c > 0) || !std::isfinite(c)) f.fail_input("calibvec has a non-positive value");
+                     " values, the image has " + std::to_string(fr.width) + " columns",
+                 "calibvec", std::to_string(fr.calibvec.size()));
+  for (std::size_t i = 0; i < fr.calibvec.size(); ++i) {
+    const double c = fr.calibvec[i];
+    if (!(c > 0) || !std::isfinite(c))
+      f.fail_input("calibvec column " + std::to_string(i) + " = " + std::to_string(c) +
+                       " is not a positive number (nanomaggies per count)",
+                   "calibvec", std::to_string(c));
+  }
 
   f.move_to(3);
   if (f.hdu_kind() != HduKind::binary_table) f.fail_input("expected the sky table (ALLSKY)");
+  if (f.num_rows() < 1) f.fail_input("the sky table (ALLSKY, XINTERP, YINTERP) has no rows");
   const std::vector<long> dims = f.column_dims("ALLSKY");
-  if (dims.size() != 2) f.fail_input("ALLSKY must be a 2-D cell (TDIM)");
-  const int nx = static_cast<int>(dims[0]), ny = static_cast<int>(dims[1]);
+  if (dims.size() != 2) f.fail_input("ALLSKY must be a 2-D cell (TDIM)", "ALLSKY");
   const std::vector<double> allsky = f.read_cell_double("ALLSKY", 1);
+  // The grid's shape comes from TDIM, its values from the cell: they must agree, or the
+  // interpolation would index outside the values read.
+  if (dims[0] < 1 || dims[1] < 1 || dims[0] > kIntMax || dims[1] > kIntMax ||
+      static_cast<unsigned long long>(dims[0]) * static_cast<unsigned long long>(dims[1]) !=
+          allsky.size())
+    f.fail_input("column ALLSKY: TDIM (" + std::to_string(dims[0]) + ", " +
+                     std::to_string(dims[1]) + ") does not match its " +
+                     std::to_string(allsky.size()) + " values",
+                 "ALLSKY", std::to_string(allsky.size()));
+  const int nx = static_cast<int>(dims[0]), ny = static_cast<int>(dims[1]);
+  for (std::size_t i = 0; i < allsky.size(); ++i)
+    if (!std::isfinite(allsky[i]))
+      f.fail_input("column ALLSKY element " + std::to_string(i) + " (grid x " +
+                       std::to_string(i % nx) + ", y " + std::to_string(i / nx) + ") = " +
+                       std::to_string(allsky[i]) + " is not a finite sky value",
+                   "ALLSKY", std::to_string(allsky[i]));
   const std::vector<double> xi = f.read_cell_double("XINTERP", 1);
   const std::vector<double> yi = f.read_cell_double("YINTERP", 1);
-  if (static_cast<int>(xi.size()) < fr.width || static_cast<int>(yi.size()) < fr.height)
+  if (static_cast<long>(xi.size()) < fr.width || static_cast<long>(yi.size()) < fr.height)
     f.fail_input("XINTERP/YINTERP (" + std::to_string(xi.size()) + "/" +
-                 std::to_string(yi.size()) + ") shorter than the image");
+                     std::to_string(yi.size()) + ") shorter than the image",
+                 static_cast<long>(xi.size()) < fr.width ? "XINTERP" : "YINTERP");
+  // Interpolation coordinates must be numbers (a NaN would index anywhere, issue 12); values
+  // off the grid are clamped to it, as SDSS does.
+  for (const auto& [name, table, count] :
+       {std::make_tuple("XINTERP", &xi, fr.width), std::make_tuple("YINTERP", &yi, fr.height)})
+    for (int i = 0; i < count; ++i)
+      if (!std::isfinite((*table)[i]))
+        f.fail_input(std::string("column ") + name + " element " + std::to_string(i) + " = " +
+                         std::to_string((*table)[i]) +
+                         " is not a finite sky-grid coordinate",
+                     name, std::to_string((*table)[i]));
   fr.sky_counts.resize(fr.nmgy.size());
   for (int row = 0; row < fr.height; ++row)
     for (int col = 0; col < fr.width; ++col)
@@ -146,16 +193,33 @@ SdssDetector read_photofield_detector(const std::string& path, int field, int ba
   FitsFile f = FitsFile::open_read(path);
   if (f.num_hdus() < 2) throw InputError(path + ": photoField has no table HDU");
   f.move_to(2);
+  if (band < 0 || band >= survey::kNumBands)
+    throw InputError(path + ": band index " + std::to_string(band) + " is not 0..4");
   const auto fields = f.read_column_int("FIELD");
+  for (const char* name : {"GAIN", "DARK_VARIANCE"})
+    if (f.column_repeat(name) != survey::kNumBands)
+      f.fail_input(std::string("column ") + name + " holds " +
+                       std::to_string(f.column_repeat(name)) + " values per row, expected " +
+                       std::to_string(survey::kNumBands) + " (u g r i z)",
+                   name, std::to_string(f.column_repeat(name)));
   const auto gain = f.read_vector_column_double("GAIN");
   const auto dark = f.read_vector_column_double("DARK_VARIANCE");
+  const std::string band_text = std::string(" (band ") + survey::kBandNames[band] + ")";
   for (std::size_t r = 0; r < fields.size(); ++r)
     if (fields[r] == field) {
       SdssDetector d{gain[r * survey::kNumBands + band], dark[r * survey::kNumBands + band]};
-      if (!(d.gain > 0)) f.fail_input("GAIN for field " + std::to_string(field) + " is not positive");
+      if (!(d.gain > 0) || !std::isfinite(d.gain))
+        f.fail_input("column GAIN for field " + std::to_string(field) + band_text + " = " +
+                         std::to_string(d.gain) + " is not positive",
+                     "GAIN", std::to_string(d.gain));
+      if (!(d.dark_variance >= 0) || !std::isfinite(d.dark_variance))
+        f.fail_input("column DARK_VARIANCE for field " + std::to_string(field) + band_text +
+                         " = " + std::to_string(d.dark_variance) +
+                         " is not a non-negative number",
+                     "DARK_VARIANCE", std::to_string(d.dark_variance));
       return d;
     }
-  f.fail_input("no row with FIELD = " + std::to_string(field));
+  f.fail_input("no row with FIELD = " + std::to_string(field), "FIELD", std::to_string(field));
 }
 
 std::vector<unsigned char> read_fpm_mask(const std::string& path, int width, int height) {
@@ -167,14 +231,14 @@ std::vector<unsigned char> read_fpm_mask(const std::string& path, int width, int
                  "last HDU");
   const auto def = f.read_column_string("defName");
   const auto attr = f.read_column_string("attributeName");
-  const auto value = f.read_column_int("Value");
+  const auto value = f.read_column_int_in("Value", 0, n);
   std::vector<unsigned char> mask(static_cast<std::size_t>(width) * height, 0);
   for (std::size_t i = 0; i < def.size(); ++i) {
     if (def[i] != "S_MASKTYPE") continue;
     if (attr[i] != "S_MASK_INTERP" && attr[i] != "S_MASK_SATUR" && attr[i] != "S_MASK_CR" &&
         attr[i] != "S_MASK_GHOST")
       continue;
-    const int hdu = static_cast<int>(value[i]) + 2;
+    const int hdu = value[i] + 2;
     if (hdu > n) f.fail_input(attr[i] + " plane is HDU " + std::to_string(hdu) + " beyond the file");
     f.move_to(hdu);
     if (f.num_rows() == 0) continue;
@@ -206,9 +270,23 @@ std::vector<survey::Image> read_sdss_field(const std::string& dir, int run, int 
     const auto mask = read_fpm_mask(sdss_fpm_path(dir, run, camcol, field, band), fr.width,
                                     fr.height);
     const SdssEigenPsf eigen = read_sdss_eigen_psf(psfield, band);
-    const PsfFitResult psf = fit_psf_mixture(eigen.stamp_at(0.5 * (fr.height - 1),
-                                                            0.5 * (fr.width - 1)),
-                                             eigen.rncol, eigen.rnrow, psf_components);
+    // The PSF at the frame centre must be a PSF before it is fitted (io/psf_validation.hpp):
+    // an all-zero or negated eigen-image basis would otherwise "converge" to nonsense.
+    const std::vector<double> stamp =
+        eigen.stamp_at(0.5 * (fr.height - 1), 0.5 * (fr.width - 1));
+    validate_psf_stamp(stamp, eigen.rncol, eigen.rnrow,
+                       eigen.source + " at the centre of " + fr.path, psfield, band + 2);
+    PsfFitResult psf;
+    try {
+      psf = fit_psf_mixture(stamp, eigen.rncol, eigen.rnrow, psf_components);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(eigen.source + ": cannot fit the PSF mixture: " + e.what(),
+                       {psfield, band + 2, 0, "RROWS", ""});
+    }
+    validate_psf_mixture(psf.components,
+                         eigen.source + ": the " + std::to_string(psf_components) +
+                             "-component mixture fitted to it",
+                         psfield, band + 2);
     survey::Image img;
     img.source = fr.path;
     img.band = band;
@@ -225,6 +303,7 @@ std::vector<survey::Image> read_sdss_field(const std::string& dir, int run, int 
     const long bad = mask_nonfinite(fr.nmgy);
     if (bad > 0)
       warn_input(fr.path + ": " + std::to_string(bad) + " NaN/Inf pixels; they are masked");
+    std::size_t usable = 0;
     img.pixels.resize(fr.nmgy.size());
     img.sky.resize(fr.nmgy.size());
     for (std::size_t i = 0; i < fr.nmgy.size(); ++i) {
@@ -237,7 +316,11 @@ std::vector<survey::Image> read_sdss_field(const std::string& dir, int run, int 
       img.pixels[i] = (mask[i] || std::isnan(fr.nmgy[i]))
                           ? std::numeric_limits<float>::quiet_NaN()
                           : static_cast<float>(img.iota[col] * (fr.nmgy[i] + eps));
+      usable += !std::isnan(img.pixels[i]);
     }
+    if (usable == 0)
+      warn_input(fr.path + ": every pixel is masked (fpM mask planes and NaN/Inf values); "
+                 "the image contributes nothing to the fit");
     images.push_back(std::move(img));
   }
   return images;

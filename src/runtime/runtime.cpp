@@ -2,10 +2,15 @@
 
 #include <Kokkos_Core.hpp>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/backend.hpp"
+#include "util/checked_int.hpp"
+#include "util/error.hpp"
+#include "util/limits.hpp"
 #include "celeste/version.hpp"
 
 #if CELESTE_HAVE_MPI
@@ -14,7 +19,57 @@
 
 namespace celeste::runtime {
 
+#if defined(KOKKOS_ENABLE_OPENMP) && KOKKOS_VERSION < 40000
+static_assert(kMaxHostThreads <= Kokkos::Impl::OpenMPExec::MAX_THREAD_COUNT,
+              "util/limits.hpp kMaxHostThreads exceeds Kokkos' OpenMP thread pool");
+#endif
+
+namespace {
+
+// One thread-count setting: where it came from and its text.
+[[noreturn]] void thread_count_error(const std::string& source, const std::string& text) {
+  throw ConfigError(source + " = " + text + ": expected a thread count 1.." +
+                        std::to_string(kMaxHostThreads) + " (Kokkos' OpenMP backend keeps " +
+                        std::to_string(kMaxHostThreads) +
+                        " thread slots and crashes beyond them)",
+                    {"", 0, 0, source, text});
+}
+
+int checked_count(const std::string& source, const std::string& text, bool zero_ok) {
+  const std::optional<long long> v = parse_integer(text);
+  const std::optional<int> n =
+      v ? checked_integer<int>(*v, zero_ok ? 0 : 1, kMaxHostThreads) : std::nullopt;
+  if (!n) thread_count_error(source, text);
+  return *n;
+}
+
+}  // namespace
+
+int checked_thread_count(int argc, char** argv, const RuntimeOptions& options) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    for (const char* flag : {"--kokkos-threads=", "--kokkos-num-threads="})
+      if (a.rfind(flag, 0) == 0)
+        return checked_count(std::string(flag).substr(0, std::string(flag).size() - 1),
+                             a.substr(std::string(flag).size()), false);
+  }
+  if (options.threads != 0) return checked_count(options.threads_source,
+                                                 std::to_string(options.threads), false);
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && *env) {
+    // OMP_NUM_THREADS may be a list for nested levels ("8,2"); Kokkos uses the first.
+    std::string first(env);
+    first = first.substr(0, first.find(','));
+    while (!first.empty() && first.back() == ' ') first.pop_back();
+    while (!first.empty() && first.front() == ' ') first.erase(first.begin());
+    return checked_count("OMP_NUM_THREADS", first, false);
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > static_cast<unsigned>(kMaxHostThreads) ? kMaxHostThreads : 0;
+}
+
 Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
+  // Before MPI and Kokkos start: a bad count is a usage error, not a crash in Kokkos.
+  const int threads = Kokkos::is_initialized() ? 0 : checked_thread_count(argc, argv, options);
 #if CELESTE_HAVE_MPI
   if (options.use_mpi) {
     int initialized = 0;
@@ -37,14 +92,20 @@ Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
     // Kokkos' flag, whose spelling changed in Kokkos 3.7 (--kokkos-threads ->
     // --kokkos-num-threads).
     std::vector<char*> args{argv[0]};
+    bool kokkos_thread_flag = false;
     for (int i = 1; i < argc; ++i)
-      if (std::string(argv[i]).rfind("--kokkos-", 0) == 0) args.push_back(argv[i]);
+      if (std::string(argv[i]).rfind("--kokkos-", 0) == 0) {
+        args.push_back(argv[i]);
+        kokkos_thread_flag = kokkos_thread_flag ||
+                             std::string(argv[i]).rfind("--kokkos-threads=", 0) == 0 ||
+                             std::string(argv[i]).rfind("--kokkos-num-threads=", 0) == 0;
+      }
 #if KOKKOS_VERSION >= 30700
-    std::string thread_flag = "--kokkos-num-threads=" + std::to_string(options.threads);
+    std::string thread_flag = "--kokkos-num-threads=" + std::to_string(threads);
 #else
-    std::string thread_flag = "--kokkos-threads=" + std::to_string(options.threads);
+    std::string thread_flag = "--kokkos-threads=" + std::to_string(threads);
 #endif
-    if (options.threads > 0) args.push_back(thread_flag.data());
+    if (threads > 0 && !kokkos_thread_flag) args.push_back(thread_flag.data());
     int kargc = static_cast<int>(args.size());
     args.push_back(nullptr);
     Kokkos::initialize(kargc, args.data());

@@ -9,7 +9,16 @@ namespace celeste::runtime {
 struct RuntimeOptions {
   int threads = 0;        // 0 = Kokkos default (OMP_NUM_THREADS, or every core)
   bool use_mpi = true;    // initialize MPI (singleton when not started by mpiexec)
+  // Where `threads` came from, for the error when it is out of range.
+  std::string threads_source = "--threads or execution.threads";
 };
+
+// The number of host threads Kokkos will start for `options` and argv (its own
+// --kokkos-threads / --kokkos-num-threads flags, then options.threads, then OMP_NUM_THREADS;
+// 0 = the OpenMP default), checked against kMaxHostThreads (util/limits.hpp): a ConfigError
+// naming where the count came from and the limit, instead of a crash inside Kokkos. With
+// nothing set on a machine with more cores than the limit, the limit is used.
+int checked_thread_count(int argc, char** argv, const RuntimeOptions& options);
 
 class Runtime {
  public:

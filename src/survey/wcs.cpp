@@ -1,6 +1,7 @@
 #include "survey/wcs.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -8,22 +9,38 @@
 #include "celeste/math.hpp"
 
 namespace celeste::survey {
-namespace {
-}
 
+bool TanWcs::cd_usable(const std::array<std::array<double, 2>, 2>& cd) {
+  const double det = cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0];
+  const double scale = std::abs(cd[0][0]) + std::abs(cd[0][1]) + std::abs(cd[1][0]) +
+                       std::abs(cd[1][1]);
+  return std::isfinite(det) && std::isfinite(scale) && scale != 0 &&
+         std::abs(det) > 1e-12 * scale * scale;
+}
 
 TanWcs::TanWcs(std::array<double, 2> crpix, std::array<double, 2> crval,
                std::array<std::array<double, 2>, 2> cd)
     : crpix_(crpix), crval_(crval), cd_(cd) {
+  auto text = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return std::string(buf);
+  };
+  for (int i = 0; i < 2; ++i) {
+    if (!std::isfinite(crpix[i]))
+      throw std::invalid_argument("CRPIX" + std::to_string(i + 1) + " = " + text(crpix[i]) +
+                                  " is not finite");
+    if (!std::isfinite(crval[i]))
+      throw std::invalid_argument("CRVAL" + std::to_string(i + 1) + " = " + text(crval[i]) +
+                                  " is not finite");
+  }
+  if (std::abs(crval[1]) > 90)
+    throw std::invalid_argument("CRVAL2 = " + text(crval[1]) +
+                                " is outside [-90, 90] (the reference declination, degrees)");
   const double det = cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0];
-  const double scale = std::abs(cd[0][0]) + std::abs(cd[0][1]) + std::abs(cd[1][0]) +
-                       std::abs(cd[1][1]);
-  if (!std::isfinite(det) || !std::isfinite(scale) || scale == 0 ||
-      std::abs(det) <= 1e-12 * scale * scale || !std::isfinite(crpix[0]) ||
-      !std::isfinite(crpix[1]) || !std::isfinite(crval[0]) || !std::isfinite(crval[1]) ||
-      std::abs(crval[1]) > 90)
+  if (!cd_usable(cd))
     throw std::invalid_argument("singular or non-finite TAN WCS (CD matrix determinant " +
-                                std::to_string(det) + ")");
+                                text(det) + ")");
   cd_inv_ = {{{cd[1][1] / det, -cd[0][1] / det}, {-cd[1][0] / det, cd[0][0] / det}}};
   valid_ = true;
 }

@@ -11,7 +11,8 @@ class TanWcs {
   TanWcs() = default;
   // crpix: reference pixel (1-based, axis 1 then 2); crval: (ra, dec) at crpix in degrees;
   // cd: [[CD1_1, CD1_2], [CD2_1, CD2_2]] in degrees per pixel. Throws std::invalid_argument
-  // when the CD matrix is singular or not finite.
+  // naming the value when the CD matrix is singular or not finite, CRPIX/CRVAL not finite or
+  // CRVAL2 outside [-90, 90].
   TanWcs(std::array<double, 2> crpix, std::array<double, 2> crval,
          std::array<std::array<double, 2>, 2> cd);
 
@@ -26,6 +27,10 @@ class TanWcs {
   const std::array<double, 2>& crval() const { return crval_; }
   const std::array<std::array<double, 2>, 2>& cd() const { return cd_; }
   bool valid() const { return valid_; }
+
+  // Whether a CD matrix is finite and far enough from singular to invert (the constructor's
+  // test, for readers that name the keyword before constructing).
+  static bool cd_usable(const std::array<std::array<double, 2>, 2>& cd);
 
  private:
   std::array<double, 2> crpix_{0, 0};

@@ -230,4 +230,81 @@ TEST(Config, GenerateConfigDefaultsAndErrors) {
   }
 }
 
+
+// ------------------------------------------------------------------------- issue 12
+
+TEST(Config, IntegersAboveIntAreRangeErrorsNotWrapped) {
+  struct Case {
+    const char* from;
+    const char* to;
+    const char* key;
+    const char* range;
+  };
+  const Case cases[] = {
+      {"passes: 2", "passes: 4294967297", "inference.passes", "1..2147483647"},  // was 1 pass
+      {"run: 94", "run: 4294967390", "images[1].run", "1..999999"},              // was run 94
+      {"max_iterations: 40", "max_iterations: 2147483648", "optimizer.max_iterations",
+       "1..2147483647"},
+      {"threads: 2", "threads: 100000", "execution.threads", "0..512"},
+      {"field: 12", "field: -4294967284", "images[1].field", "1..9999"},
+      {"seed: 7", "seed: 99999999999999999999", "inference.seed", "too large"},
+      {"passes: 2", "passes: 2.5", "inference.passes", "'2.5'"},
+      {"passes: 2", "passes: 0x10", "inference.passes", "'0x10'"},
+  };
+  for (const Case& c : cases) {
+    const auto msg = run_error("huge_int", replace(kValidRun, c.from, c.to));
+    EXPECT_TRUE(contains(msg, c.key)) << msg;
+    EXPECT_TRUE(contains(msg, c.range)) << msg;
+    EXPECT_TRUE(contains(msg, ".yaml:")) << "names the line: " << msg;
+  }
+  const std::string gen = write_yaml("gen_huge", "generate:\n  source_count: 4294967296\n"
+                                                 "output:\n  directory: d\n");
+  try {
+    load_generate_config(gen);
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "generate.source_count")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "0..10000000")) << e.what();
+    EXPECT_EQ(e.site().item, "generate.source_count");
+    EXPECT_EQ(e.site().line, 2);
+    EXPECT_EQ(e.site().value, "4294967296");
+  }
+}
+
+TEST(Config, DirectoryAsConfigFileIsAConfigError) {
+  const std::string dir = celeste::testing::scratch_dir("config_dir") + "/run.yaml";
+  std::filesystem::create_directories(dir);
+  try {
+    load_run_config(dir);
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), dir)) << e.what();
+    EXPECT_TRUE(contains(e.what(), "is a directory")) << e.what();
+  }
+}
+
+TEST(Config, HostileYamlIsAConfigError) {
+  const std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  const std::string huge_key(2000, 'k');
+  const std::pair<const char*, std::string> cases[] = {
+      {"list key", replace(kValidRun, "output:\n", "? [a, b]\n: 1\noutput:\n")},
+      {"unknown section", replace(kValidRun, "output:\n", "colour:\n  red: 1\noutput:\n")},
+      {"huge key", replace(kValidRun, "output:\n", huge_key + ": 1\noutput:\n")},
+      {"undefined alias", replace(kValidRun, "passes: 2", "passes: *nothing")},
+      {"tagged value", replace(kValidRun, "passes: 2", "passes: !!binary aGVsbG8=")},
+      {"nan integer", replace(kValidRun, "passes: 2", "passes: .nan")},
+      {"inf number", replace(kValidRun, "g_tol: 1.0e-9", "g_tol: -.inf")},
+      {"bool as integer", replace(kValidRun, "passes: 2", "passes: true")},
+      {"deep nesting", replace(kValidRun, "passes: 2", "passes: " + deep)},
+      {"document list", std::string("- a\n- b\n")},
+      {"null section", replace(kValidRun, "execution:\n  threads: 2\n", "execution:\n")},
+  };
+  for (const auto& [name, text] : cases) {
+    SCOPED_TRACE(name);
+    const auto msg = run_error("hostile", text);
+    EXPECT_FALSE(msg.empty());
+    EXPECT_LT(msg.size(), 1000u) << "messages stay short: " << msg.substr(0, 200);
+  }
+}
+
 }  // namespace

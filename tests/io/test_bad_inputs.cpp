@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "harness/shared_data.hpp"
+#include "io/bad_input_fixtures.hpp"
 #include "io/catalog_entries.hpp"
 #include "io/catalog_output.hpp"
 #include "io/generic_images.hpp"
@@ -115,7 +116,7 @@ TEST(BadInput, TruncatedFits) {
   const std::string p = dir + "/trunc.fits";
   write_generic_images(p, {small_image(), small_image()});
   fs::resize_file(p, fs::file_size(p) - 1000);  // cut into the last HDU's data block
-  expect_input_error([&] { read_generic_images(p); }, p, {"HDU 4", "truncated file?"});
+  expect_input_error([&] { read_generic_images(p); }, p, {"HDU 4", "the file is truncated"});
 }
 
 TEST(BadInput, NotFitsAndEmptyFile) {
@@ -303,6 +304,334 @@ TEST(BadInput, OutputFolderMissingLeavesNothing) {
   expect_input_error([&] { write_generic_images(dir + "/img.fits", {broken}); },
                      dir + "/img.fits", {"sky must be positive"});
   EXPECT_TRUE(fs::is_empty(dir));
+}
+
+
+// ------------------------------------------------------------------------- issue 12
+
+namespace fx = celeste::testing::fixtures;
+
+// Runs `f`, requires no exception and returns what it wrote on stderr.
+std::string captured_stderr(const std::function<void()>& f) {
+  ::testing::internal::CaptureStderr();
+  try {
+    f();
+  } catch (const std::exception& e) {
+    ::testing::internal::GetCapturedStderr();
+    ADD_FAILURE() << "unexpected error: " << e.what();
+    return "";
+  }
+  return ::testing::internal::GetCapturedStderr();
+}
+
+// The mini SDSS field (run 1000/1/100, r) in a fresh folder, or "" to skip.
+std::string mini_field(const std::string& name) {
+  const std::string dir = scratch_dir(name);
+  return fx::make_mini_sdss_field(dir) ? dir : "";
+}
+
+#define REQUIRE_MINI_FIELD(dir)                                              \
+  if ((dir).empty()) GTEST_SKIP() << "real survey data not found: " << fx::kCutout
+
+TEST(BadInput, SdssSkyInterpolationTableNanIsNamed) {
+  for (const char* column : {"XINTERP", "YINTERP"}) {
+    const std::string dir = mini_field(std::string("sky_nan_") + column);
+    REQUIRE_MINI_FIELD(dir);
+    const auto m = fx::mini_field_names(dir);
+    fx::edit_fits(m.frame, 3, [&](fitsfile* f, int* st) {
+      int col = 0;
+      fits_get_colnum(f, CASEINSEN, const_cast<char*>(column), &col, st);
+      float nan = std::nanf("");
+      fits_write_col(f, TFLOAT, col, 1, 6, 1, &nan, st);
+    });
+    expect_input_error([&] { read_sdss_frame(m.frame); }, m.frame,
+                       {"HDU 3", std::string("column ") + column, "element 5", "nan"});
+  }
+}
+
+TEST(BadInput, SdssSkyGridShapeMismatchIsNamed) {
+  const std::string dir = mini_field("sky_tdim");
+  REQUIRE_MINI_FIELD(dir);
+  const auto m = fx::mini_field_names(dir);
+  fx::edit_fits(m.frame, 3, [](fitsfile* f, int* st) {
+    fits_update_key_str(f, "TDIM1", "(128,192)", nullptr, st);  // 24576 != 49152 values
+  });
+  expect_input_error([&] { read_sdss_frame(m.frame); }, m.frame, {"HDU 3", "ALLSKY", "TDIM"});
+}
+
+TEST(BadInput, BilinearClampedNeverReadsOutsideTheGrid) {
+  const std::vector<double> grid(12, 1.0);
+  EXPECT_THROW(bilinear_clamped(grid, 4, 3, std::nan(""), 1.0), std::invalid_argument);
+  EXPECT_THROW(bilinear_clamped(grid, 4, 3, 1.0, std::nan("")), std::invalid_argument);
+  EXPECT_THROW(bilinear_clamped(grid, 5, 3, 1.0, 1.0), std::invalid_argument);
+  EXPECT_DOUBLE_EQ(bilinear_clamped(grid, 4, 3, 1e300, -1e300), 1.0);
+}
+
+TEST(BadInput, CorruptCompressedFrameSaysCorrupt) {
+  CELESTE_REQUIRE_SHARED_DATA("sdss/stripe82-94-1-12");
+  const std::string dir = scratch_dir("bad_bz2");
+  const std::string src =
+      shared_data_path("sdss/stripe82-94-1-12/frame-r-000094-1-0012.fits.bz2");
+  const std::string bytes = fx::read_file(src);
+  // Half a bzip2 stream decompresses to part of HDU 1: it used to be "needs 3 HDUs, found 1".
+  const std::string half = dir + "/frame-r-000094-1-0012.fits.bz2";
+  fx::write_file(half, bytes.substr(0, bytes.size() / 2));
+  expect_input_error([&] { read_sdss_frame(half); }, half,
+                     {"bzip2-compressed file is corrupt or truncated"});
+  // A few hundred bytes: CFITSIO cannot even open it ("could not allocate memory").
+  const std::string tiny = dir + "/tiny.fits.bz2";
+  fx::write_file(tiny, bytes.substr(0, 600));
+  expect_input_error([&] { read_sdss_frame(tiny); }, tiny, {"corrupt or truncated"});
+  // A flipped byte in the middle breaks a block's CRC.
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x55);
+  const std::string flip = dir + "/flip.fits.bz2";
+  fx::write_file(flip, flipped);
+  expect_input_error([&] { read_sdss_frame(flip); }, flip, {"corrupt or truncated"});
+}
+
+TEST(BadInput, WcsCrval2OutOfRangeIsNamed) {
+  const std::string p = edited_stamp("crval2_100", 1, [](fitsfile* f, int* st) {
+    fits_update_key_dbl(f, "CRVAL2", 100.0, 6, nullptr, st);
+  });
+  expect_input_error([&] { read_generic_images(p); }, p,
+                     {"HDU 1", "CRVAL2 = 100", "outside [-90, 90]"});
+  const std::string q = edited_stamp("crpix_huge", 1, [](fitsfile* f, int* st) {
+    fits_update_key_dbl(f, "CD1_1", 45.0, 6, nullptr, st);
+  });
+  expect_input_error([&] { read_generic_images(q); }, q, {"HDU 1", "CD1_1 = 45"});
+}
+
+TEST(BadInput, PsFieldNanEigenImageNamesFileAndBand) {
+  const std::string dir = mini_field("psfield_nan");
+  REQUIRE_MINI_FIELD(dir);
+  const auto m = fx::mini_field_names(dir);
+  fx::edit_fits(m.psfield, 4, [](fitsfile* f, int* st) {  // band r: HDU 4
+    int col = 0;
+    fits_get_colnum(f, CASEINSEN, const_cast<char*>("RROWS"), &col, st);
+    std::vector<float> eigen(2601, 0.001f);
+    eigen[1300] = std::nanf("");
+    fits_write_col(f, TFLOAT, col, 2, 1, 2601, eigen.data(), st);
+  });
+  expect_input_error([&] { read_sdss_eigen_psf(m.psfield, 2); }, m.psfield,
+                     {"HDU 4", "band r", "RROWS row 2", "nan"});
+}
+
+// Eigen-images scaled by `factor` in every row of the r band's table.
+void scale_eigen_images(const std::string& psfield, double factor) {
+  fx::edit_fits(psfield, 4, [&](fitsfile* f, int* st) {
+    int col = 0;
+    fits_get_colnum(f, CASEINSEN, const_cast<char*>("RROWS"), &col, st);
+    for (long row = 1; row <= 4; ++row) {
+      std::vector<double> e(2601);
+      int anynul = 0;
+      fits_read_col(f, TDOUBLE, col, row, 1, 2601, nullptr, e.data(), &anynul, st);
+      for (double& v : e) v *= factor;
+      fits_write_col(f, TDOUBLE, col, row, 1, 2601, e.data(), st);
+    }
+  });
+}
+
+TEST(BadInput, InvalidSdssPsfIsRejectedNotFitted) {
+  for (const double factor : {-1.0, 0.0}) {
+    const std::string dir = mini_field(factor < 0 ? "psf_negated" : "psf_zero");
+    REQUIRE_MINI_FIELD(dir);
+    const auto m = fx::mini_field_names(dir);
+    scale_eigen_images(m.psfield, factor);
+    expect_input_error([&] { read_sdss_field(dir, 1000, 1, 100, {"r"}, 2); }, m.psfield,
+                       {"HDU 4", "band r", "PSF stamp sums to"});
+  }
+}
+
+TEST(BadInput, InvalidGenericPsfIsRejected) {
+  // K = 1: PSF_P0 amplitude, P1/P2 mean, P3 varxx, P4 varyy, P5 varxy.
+  struct Case {
+    const char* name;
+    std::vector<std::pair<const char*, double>> keys;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"negative_amp", {{"PSF_P0", -1.0}}, "amplitude -1"},
+      {"huge_var", {{"PSF_P3", 1e12}, {"PSF_P4", 1e12}}, "principal variances"},
+      {"tiny_var", {{"PSF_P3", 1e-12}, {"PSF_P4", 1e-12}}, "principal variances"},
+      {"far_mean", {{"PSF_P1", 100.0}}, "from the PSF centre"},
+  };
+  for (const Case& c : cases) {
+    const std::string p = edited_stamp(std::string("psf_") + c.name, 1, [&](fitsfile* f, int* st) {
+      for (const auto& [key, v] : c.keys) fits_update_key_dbl(f, key, v, 12, nullptr, st);
+    });
+    expect_input_error([&] { read_generic_images(p); }, p, {"HDU 1", "PSF component 0", c.reason});
+  }
+}
+
+TEST(BadInput, FullyMaskedImageWarns) {
+  const std::string zero = edited_stamp("ivar_zero", 2, [](fitsfile* f, int* st) {
+    std::vector<float> v(80, 0.0f);
+    fits_write_img(f, TFLOAT, 1, 80, v.data(), st);
+  });
+  const std::string neg = edited_stamp("ivar_negative", 2, [](fitsfile* f, int* st) {
+    std::vector<float> v(80, -1.0f);
+    fits_write_img(f, TFLOAT, 1, 80, v.data(), st);
+  });
+  for (const std::string& p : {zero, neg}) {
+    const std::string err = captured_stderr([&] { read_generic_images(p); });
+    EXPECT_NE(err.find(p), std::string::npos) << err;
+    EXPECT_NE(err.find("every pixel is masked"), std::string::npos) << err;
+  }
+  const std::string dir = mini_field("sdss_all_nan");
+  REQUIRE_MINI_FIELD(dir);
+  const auto m = fx::mini_field_names(dir);
+  fx::edit_fits(m.frame, 1, [](fitsfile* f, int* st) {
+    std::vector<float> v(10000, std::nanf(""));
+    fits_write_img(f, TFLOAT, 1, 10000, v.data(), st);
+  });
+  const std::string err = captured_stderr([&] { read_sdss_field(dir, 1000, 1, 100, {"r"}, 2); });
+  EXPECT_NE(err.find(m.frame + ": every pixel is masked"), std::string::npos) << err;
+}
+
+TEST(BadInput, ImplausibleCatalogValuesNameColumnAndRow) {
+  const std::string dir = scratch_dir("bad_catalog_values");
+  struct Case {
+    const char* name;
+    std::function<void(survey::CatalogEntry&)> edit;
+    const char* column;
+  };
+  const Case cases[] = {
+      {"nan_flux", [](survey::CatalogEntry& e) { e.star_fluxes[2] = std::nan(""); }, "star_fluxes"},
+      {"negative_flux", [](survey::CatalogEntry& e) { e.gal_fluxes[0] = -3; }, "gal_fluxes"},
+      {"absurd_flux", [](survey::CatalogEntry& e) { e.star_fluxes[4] = 1e12; }, "star_fluxes"},
+      {"axis_ratio_big", [](survey::CatalogEntry& e) { e.gal_axis_ratio = 1.5; }, "gal_axis_ratio"},
+      {"axis_ratio_zero", [](survey::CatalogEntry& e) { e.gal_axis_ratio = 0; }, "gal_axis_ratio"},
+      {"negative_radius", [](survey::CatalogEntry& e) { e.gal_radius_px = -2; }, "gal_radius_px"},
+      {"nan_angle", [](survey::CatalogEntry& e) { e.gal_angle = std::nan(""); }, "gal_angle"},
+      {"nan_ra", [](survey::CatalogEntry& e) { e.ra = std::nan(""); }, "ra"},
+      {"frac_dev", [](survey::CatalogEntry& e) { e.gal_frac_dev = 2; }, "gal_frac_dev"},
+  };
+  for (const Case& c : cases) {
+    survey::Catalog cat(3);
+    for (auto& e : cat) {
+      e.ra = 20;
+      e.dec = 1;
+      e.star_fluxes = e.gal_fluxes = {1, 2, 3, 4, 5};
+      e.objid = 7;
+    }
+    cat[1].objid = 4242;
+    c.edit(cat[1]);
+    const std::string p = dir + "/" + c.name + ".fits";
+    write_catalog_entries(p, cat);
+    expect_input_error([&] { read_catalog_entries(p); }, p,
+                       {"HDU 2", std::string("column ") + c.column, "row 2", "objid 4242"});
+  }
+  // A star's unmeasured (NaN) galaxy shape is not an error (Celeste.jl catalogs).
+  survey::Catalog star(1);
+  star[0].ra = 20;
+  star[0].is_star = true;
+  star[0].gal_frac_dev = star[0].gal_axis_ratio = star[0].gal_angle = star[0].gal_radius_px =
+      std::nan("");
+  write_catalog_entries(dir + "/star.fits", star);
+  EXPECT_NO_THROW(read_catalog_entries(dir + "/star.fits"));
+}
+
+TEST(BadInput, PhotoObjImplausibleRowIsSkippedWithWarning) {
+  const std::string dir = mini_field("photoobj_bad_row");
+  REQUIRE_MINI_FIELD(dir);
+  const auto m = fx::mini_field_names(dir);
+  const auto rows = read_photoobj_rows(m.photoobj);
+  const auto good = read_photoobj(m.photoobj);
+  // The first usable galaxy and the first usable star.
+  long galaxy = -1, star = -1;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!usable_for_initialisation(rows[i])) continue;
+    if (rows[i].objc_type == 3 && galaxy < 0) galaxy = static_cast<long>(i);
+    if (rows[i].objc_type == 6 && star < 0) star = static_cast<long>(i);
+  }
+  ASSERT_GE(galaxy, 0);
+  ASSERT_GE(star, 0);
+  const bool dev = rows[galaxy].fracdev[2] > 0.5;
+  fx::edit_fits(m.photoobj, 2, [&](fitsfile* f, int* st) {
+    int col = 0;
+    fits_get_colnum(f, CASEINSEN, const_cast<char*>("RA"), &col, st);
+    double nan = std::nan("");
+    fits_write_col(f, TDOUBLE, col, star + 1, 1, 1, &nan, st);
+    fits_get_colnum(f, CASEINSEN, const_cast<char*>(dev ? "AB_DEV" : "AB_EXP"), &col, st);
+    float ab = 7;
+    fits_write_col(f, TFLOAT, col, galaxy + 1, 3, 1, &ab, st);  // r band
+  });
+  survey::Catalog read;
+  const std::string err = captured_stderr([&] { read = read_photoobj(m.photoobj); });
+  EXPECT_EQ(read.size(), good.size() - 2);
+  for (const long i : {star, galaxy}) {
+    EXPECT_NE(err.find(m.photoobj + ": HDU 2: objid " + std::to_string(rows[i].objid)),
+              std::string::npos)
+        << err;
+    for (const auto& e : read) EXPECT_NE(e.objid, rows[i].objid);
+  }
+  EXPECT_NE(err.find("column RA = nan"), std::string::npos) << err;
+  EXPECT_NE(err.find(std::string("column AB_") + (dev ? "DEV" : "EXP") + " (r) = 7"),
+            std::string::npos)
+      << err;
+}
+
+TEST(BadInput, TruncatedCatalogSaysTruncated) {
+  const std::string dir = scratch_dir("bad_catalog_trunc");
+  const std::string full = dir + "/full.fits";
+  survey::Catalog cat(2);
+  cat[0].ra = cat[1].ra = 20;
+  write_catalog_entries(full, cat);
+  const std::string bytes = fx::read_file(full);
+  for (const std::size_t keep : {std::size_t(2880 + 3), std::size_t(2880 + 1000), bytes.size() - 100}) {
+    const std::string p = dir + "/cut" + std::to_string(keep) + ".fits";
+    fx::write_file(p, bytes.substr(0, keep));
+    expect_input_error([&] { read_catalog_entries(p); }, p, {"truncated"});
+  }
+}
+
+TEST(BadInput, IntegerKeywordsOutsideIntAreErrors) {
+  // RUN = 2^32 + 94 used to be read as run 94.
+  const std::string p = edited_stamp("run_huge", 1, [](fitsfile* f, int* st) {
+    fits_update_key_lng(f, "RUN", 4294967390LL, nullptr, st);
+  });
+  expect_input_error([&] { read_generic_images(p); }, p, {"HDU 1", "RUN = 4294967390", "outside"});
+  const std::string dir = mini_field("psfield_nrow_b");
+  REQUIRE_MINI_FIELD(dir);
+  const auto m = fx::mini_field_names(dir);
+  fx::edit_fits(m.psfield, 4, [](fitsfile* f, int* st) {
+    int col = 0;
+    fits_get_colnum(f, CASEINSEN, const_cast<char*>("nrow_b"), &col, st);
+    // The column is 32-bit (1J): replace it by a 64-bit one holding 2^32 + 1, which wraps to
+    // the valid 1 when narrowed to int.
+    fits_delete_col(f, col, st);
+    fits_insert_col(f, col, const_cast<char*>("nrow_b"), const_cast<char*>("1K"), st);
+    LONGLONG big[4] = {4294967297LL, 4294967297LL, 4294967297LL, 4294967297LL};
+    fits_write_col(f, TLONGLONG, col, 1, 1, 4, big, st);
+  });
+  expect_input_error([&] { read_sdss_eigen_psf(m.psfield, 2); }, m.psfield,
+                     {"HDU 4", "nrow_b"});
+}
+
+
+// What tests/io/test_fuzz_readers.cpp found (CELESTE_FUZZ_SCALE=40..100), kept as fixed cases.
+TEST(BadInput, FuzzFindingsStayFixed) {
+  // A flipped bit made "RUN = 0 / ..." read "RUN = (0 / ...": CFITSIO 4.2's integer keyword
+  // conversion (ffc2j) overflows a buffer on it and aborts the process.
+  const std::string paren = edited_stamp("run_paren", 1, [](fitsfile* f, int* st) {
+    fits_update_card(f, "RUN", "RUN     =                   (0 / SDSS run (0 = synthetic)", st);
+  });
+  expect_input_error([&] { read_generic_images(paren); }, paren, {"HDU 1", "RUN", "not an integer"});
+  // NAXIS2 = 2^32 + 1 rows in an fpM mask table: CFITSIO still finds the HDUs after it but
+  // reports the full count, and the readers allocated 2^32 rows (std::bad_alloc).
+  const std::string dir = mini_field("fuzz_rows");
+  REQUIRE_MINI_FIELD(dir);
+  const auto m = fx::mini_field_names(dir);
+  std::string bytes = fx::read_file(m.fpm);
+  const std::size_t card = bytes.find("NAXIS2  =", 2880);
+  ASSERT_NE(card, std::string::npos);
+  std::string value = "NAXIS2  =           4294967297";
+  value.resize(80, ' ');
+  bytes.replace(card, 80, value);
+  fx::write_file(m.fpm, bytes);
+  expect_input_error([&] { read_fpm_mask(m.fpm, 100, 100); }, m.fpm,
+                     {"HDU 2", "NAXIS2 = 4294967297"});
 }
 
 }  // namespace
