@@ -3,34 +3,16 @@
 #include <sstream>
 
 #include "inference/run_pipeline.hpp"
+#include "util/text_format.hpp"
 
 namespace celeste::inference {
-namespace {
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-}  // namespace
-
 std::string report_json(const RunReport& r) {
   std::ostringstream o;
   const auto& t = r.timings;
   o << "{\n"
-    << "  \"run_id\": " << quoted(r.run_id) << ",\n"
-    << "  \"config\": " << quoted(r.config_file) << ",\n"
-    << "  \"backend\": " << quoted(r.backend) << ",\n"
+    << "  \"run_id\": " << json_quoted(r.run_id) << ",\n"
+    << "  \"config\": " << json_quoted(r.config_file) << ",\n"
+    << "  \"backend\": " << json_quoted(r.backend) << ",\n"
     << "  \"threads\": " << r.threads << ",\n"
     << "  \"images\": " << r.images << ",\n"
     << "  \"catalog_sources\": " << r.catalog_sources << ",\n"
@@ -45,31 +27,34 @@ std::string report_json(const RunReport& r) {
     << "  \"active_pixel_visits\": " << r.active_pixel_visits << ",\n"
     << "  \"inactive_pixel_visits\": " << r.inactive_pixel_visits << ",\n"
     << "  \"flops_per_visit\": " << r.flops_per_visit << ",\n"
-    << "  \"elbo_flops\": " << num(r.elbo_flops) << ",\n"
-    << "  \"optimizer_flops\": " << num(r.optimizer_flops) << ",\n"
-    << "  \"flops\": " << num(r.total_flops) << ",\n"
-    << "  \"gflops\": " << num(r.gflops) << ",\n"
-    << "  \"sources_per_s\": " << num(r.sources_per_s) << ",\n"
-    << "  \"timings\": {\"total_s\": " << num(t.total) << ", \"image_loading_s\": "
-    << num(t.image_loading) << ", \"setup_s\": " << num(t.setup)
-    << ", \"task_processing_s\": " << num(t.task_processing)
-    << ", \"load_imbalance_s\": " << num(t.load_imbalance) << ", \"output_s\": " << num(t.output)
-    << ", \"other_s\": " << num(t.other) << "},\n"
+    << "  \"elbo_flops\": " << json_number(r.elbo_flops) << ",\n"
+    << "  \"optimizer_flops\": " << json_number(r.optimizer_flops) << ",\n"
+    << "  \"flops\": " << json_number(r.total_flops) << ",\n"
+    << "  \"gflops\": " << json_number(r.gflops) << ",\n"
+    << "  \"sources_per_s\": " << json_number(r.sources_per_s) << ",\n"
+    << "  \"timings\": {\"total_s\": " << json_number(t.total)
+    << ", \"image_loading_s\": " << json_number(t.image_loading)
+    << ", \"setup_s\": " << json_number(t.setup)
+    << ", \"task_processing_s\": " << json_number(t.task_processing)
+    << ", \"load_imbalance_s\": " << json_number(t.load_imbalance)
+    << ", \"output_s\": " << json_number(t.output) << ", \"other_s\": " << json_number(t.other)
+    << "},\n"
     << "  \"optimizer\": {\"converged\": " << r.converged
     << ", \"max_iterations\": " << r.max_iterations << ", \"failed\": " << r.failed
     << ", \"not_fitted\": " << r.not_fitted << ", \"mean_iterations\": "
-    << num(r.fits ? static_cast<double>(r.newton_iterations) / r.fits : 0.0)
+    << json_number(r.fits ? static_cast<double>(r.newton_iterations) / r.fits : 0.0)
     << ", \"failure_flags\": {";
   for (std::size_t i = 0; i < r.failure_flag_counts.size(); ++i)
-    o << (i ? ", " : "") << quoted(r.failure_flag_counts[i].first) << ": "
+    o << (i ? ", " : "") << json_quoted(r.failure_flag_counts[i].first) << ": "
       << r.failure_flag_counts[i].second;
   o << "}},\n"
     << "  \"checkpoints\": {\"written\": " << r.checkpoints_written
     << ", \"resumed\": " << (r.resumed ? "true" : "false")
     << ", \"resumed_fits\": " << r.resumed_fits << ", \"resumed_rounds\": " << r.resumed_rounds
-    << ", \"resumed_inference_s\": " << num(r.resumed_inference_s) << "},\n";
+    << ", \"resumed_inference_s\": " << json_number(r.resumed_inference_s) << "},\n";
   o << "  \"outputs\": [";
-  for (std::size_t i = 0; i < r.outputs.size(); ++i) o << (i ? ", " : "") << quoted(r.outputs[i]);
+  for (std::size_t i = 0; i < r.outputs.size(); ++i)
+    o << (i ? ", " : "") << json_quoted(r.outputs[i]);
   o << "]\n}\n";
   return o.str();
 }

@@ -6,32 +6,26 @@
 #include "io/atomic_file.hpp"
 #include "io/fits_file.hpp"
 #include "util/error.hpp"
+#include "util/text_format.hpp"
 
 namespace celeste::io {
 
-namespace {
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-}  // namespace
-
 CatalogProblem catalog_entry_problem(const survey::CatalogEntry& e) {
   if (!std::isfinite(e.ra))
-    return {"ra", num(e.ra), "right ascension " + num(e.ra) + " is not a finite number"};
+    return {"ra", format_significant(e.ra),
+            "right ascension " + format_significant(e.ra) + " is not a finite number"};
   if (!std::isfinite(e.dec) || std::abs(e.dec) > 90)
-    return {"dec", num(e.dec), "declination " + num(e.dec) + " is outside [-90, 90]"};
+    return {"dec", format_significant(e.dec),
+            "declination " + format_significant(e.dec) + " is outside [-90, 90]"};
   for (int t = 0; t < 2; ++t) {
     const auto& fl = t == 0 ? e.star_fluxes : e.gal_fluxes;
     const std::string column = t == 0 ? "star_fluxes" : "gal_fluxes";
     for (int b = 0; b < survey::kNumBands; ++b)
       if (!std::isfinite(fl[b]) || fl[b] < 0 || fl[b] > kMaxCatalogFluxNmgy)
-        return {column, num(fl[b]),
-                std::string("band ") + survey::kBandNames[b] + " flux " + num(fl[b]) +
-                    " nmgy is outside [0, " + num(kMaxCatalogFluxNmgy) + "]"};
+        return {column, format_significant(fl[b]),
+                std::string("band ") + survey::kBandNames[b] + " flux " +
+                    format_significant(fl[b]) + " nmgy is outside [0, " +
+                    format_significant(kMaxCatalogFluxNmgy) + "]"};
   }
   // A star's galaxy shape may be NaN: "not measured", as in Celeste.jl's catalogs (the scorer
   // then leaves those shape errors missing). Every other shape value must be valid.
@@ -40,17 +34,18 @@ CatalogProblem catalog_entry_problem(const survey::CatalogEntry& e) {
       std::isnan(e.gal_angle) && std::isnan(e.gal_radius_px);
   if (unmeasured_star_shape) return {};
   if (!(e.gal_frac_dev >= 0 && e.gal_frac_dev <= 1))
-    return {"gal_frac_dev", num(e.gal_frac_dev),
-            "de Vaucouleurs fraction " + num(e.gal_frac_dev) + " is outside [0, 1]"};
+    return {"gal_frac_dev", format_significant(e.gal_frac_dev),
+            "de Vaucouleurs fraction " + format_significant(e.gal_frac_dev) + " is outside [0, 1]"};
   if (!(e.gal_axis_ratio > 0 && e.gal_axis_ratio <= 1))
-    return {"gal_axis_ratio", num(e.gal_axis_ratio),
-            "axis ratio " + num(e.gal_axis_ratio) + " is outside (0, 1]"};
+    return {"gal_axis_ratio", format_significant(e.gal_axis_ratio),
+            "axis ratio " + format_significant(e.gal_axis_ratio) + " is outside (0, 1]"};
   if (!std::isfinite(e.gal_angle))
-    return {"gal_angle", num(e.gal_angle), "angle " + num(e.gal_angle) + " is not finite"};
+    return {"gal_angle", format_significant(e.gal_angle),
+            "angle " + format_significant(e.gal_angle) + " is not finite"};
   if (!(e.gal_radius_px > 0 && e.gal_radius_px <= kMaxCatalogRadiusPx))
-    return {"gal_radius_px", num(e.gal_radius_px),
-            "radius " + num(e.gal_radius_px) + " px is outside (0, " + num(kMaxCatalogRadiusPx) +
-                "]"};
+    return {"gal_radius_px", format_significant(e.gal_radius_px),
+            "radius " + format_significant(e.gal_radius_px) + " px is outside (0, " +
+                format_significant(kMaxCatalogRadiusPx) + "]"};
   return {};
 }
 

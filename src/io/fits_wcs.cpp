@@ -5,18 +5,12 @@
 #include <stdexcept>
 
 #include "util/error.hpp"
+#include "util/text_format.hpp"
 
 namespace celeste::io {
 namespace {
 
 constexpr double kMaxDegPerPixel = 1.0;
-
-// %g with enough digits to show what is in the header (1e-4, 100, -0.000123456).
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
 
 }  // namespace
 
@@ -39,9 +33,9 @@ survey::TanWcs read_tan_wcs(const FitsFile& file) {
   const std::array<double, 2> crpix{finite_key("CRPIX1"), finite_key("CRPIX2")};
   const std::array<double, 2> crval{finite_key("CRVAL1"), finite_key("CRVAL2")};
   if (std::abs(crval[1]) > 90)
-    file.fail_input("keyword CRVAL2 = " + number(crval[1]) +
+    file.fail_input("keyword CRVAL2 = " + format_significant(crval[1]) +
                         " is outside [-90, 90] (the reference declination, degrees)",
-                    "CRVAL2", number(crval[1]));
+                    "CRVAL2", format_significant(crval[1]));
   std::array<std::array<double, 2>, 2> cd{{{0, 0}, {0, 0}}};
   const bool has_cd = file.has_key("CD1_1") || file.has_key("CD1_2") || file.has_key("CD2_1") ||
                       file.has_key("CD2_2");
@@ -59,19 +53,21 @@ survey::TanWcs read_tan_wcs(const FitsFile& file) {
   }
   const double det = cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0];
   if (!survey::TanWcs::cd_usable(cd))
-    file.fail_input("the CD matrix (CD1_1 " + number(cd[0][0]) + ", CD1_2 " + number(cd[0][1]) +
-                        ", CD2_1 " + number(cd[1][0]) + ", CD2_2 " + number(cd[1][1]) +
-                        ") is singular (determinant " + number(det) + "): no pixel scale",
-                    "CD1_1", number(cd[0][0]));
+    file.fail_input("the CD matrix (CD1_1 " + format_significant(cd[0][0]) + ", CD1_2 " +
+                        format_significant(cd[0][1]) + ", CD2_1 " + format_significant(cd[1][0]) +
+                        ", CD2_2 " + format_significant(cd[1][1]) + ") is singular (determinant " +
+                        format_significant(det) + "): no pixel scale",
+                    "CD1_1", format_significant(cd[0][0]));
   // A TAN projection is only meaningful up to 90 degrees from its centre; a pixel scale of
   // degrees per pixel (an arcsec value in degrees' place, say) is never a survey image.
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 2; ++j)
       if (std::abs(cd[i][j]) > kMaxDegPerPixel) {
         const std::string key = "CD" + std::to_string(i + 1) + "_" + std::to_string(j + 1);
-        file.fail_input("keyword " + key + " = " + number(cd[i][j]) + " deg/pixel is outside [-" +
-                            number(kMaxDegPerPixel) + ", " + number(kMaxDegPerPixel) + "]",
-                        key, number(cd[i][j]));
+        file.fail_input("keyword " + key + " = " + format_significant(cd[i][j]) +
+                            " deg/pixel is outside [-" + format_significant(kMaxDegPerPixel) +
+                            ", " + format_significant(kMaxDegPerPixel) + "]",
+                        key, format_significant(cd[i][j]));
       }
   try {
     return survey::TanWcs(crpix, crval, cd);

@@ -4,15 +4,10 @@
 #include <cstdio>
 
 #include "util/error.hpp"
+#include "util/text_format.hpp"
 
 namespace celeste::io {
 namespace {
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
 
 struct Site {
   const std::string& where;
@@ -22,7 +17,7 @@ struct Site {
 
 [[noreturn]] void bad(const Site& s, const std::string& item, double value,
                       const std::string& what) {
-  throw InputError(s.where + ": " + what, {s.file, s.hdu, 0, item, num(value)});
+  throw InputError(s.where + ": " + what, {s.file, s.hdu, 0, item, format_significant(value, 6)});
 }
 
 }  // namespace
@@ -37,16 +32,18 @@ void validate_psf_mixture(const std::vector<survey::PsfComponent>& psf, const st
     const std::string comp = "PSF component " + std::to_string(k);
     if (!std::isfinite(c.weight) || c.weight < 0)
       bad(site, comp + " amplitude", c.weight,
-          comp + ": amplitude " + num(c.weight) + " must be finite and >= 0");
+          comp + ": amplitude " + format_significant(c.weight, 6) + " must be finite and >= 0");
     total += c.weight;
     for (int a = 0; a < 2; ++a)
       if (!std::isfinite(c.mean[a]) || std::abs(c.mean[a]) > kMaxPsfOffsetPx)
         bad(site, comp + " mean", c.mean[a],
-            comp + ": mean (" + num(c.mean[0]) + ", " + num(c.mean[1]) + ") px is more than " +
-                num(kMaxPsfOffsetPx) + " px from the PSF centre (or not finite)");
+            comp + ": mean (" + format_significant(c.mean[0], 6) + ", " +
+                format_significant(c.mean[1], 6) + ") px is more than " +
+                format_significant(kMaxPsfOffsetPx, 6) + " px from the PSF centre (or not finite)");
     const double xx = c.cov[0], xy = c.cov[1], yy = c.cov[2];
-    const std::string cov = "covariance (varxx " + num(xx) + ", varyy " + num(yy) + ", varxy " +
-                            num(xy) + ") px^2";
+    const std::string cov = "covariance (varxx " + format_significant(xx, 6) + ", varyy " +
+                            format_significant(yy, 6) + ", varxy " + format_significant(xy, 6) +
+                            ") px^2";
     if (!std::isfinite(xx) || !std::isfinite(xy) || !std::isfinite(yy))
       bad(site, comp + " covariance", !std::isfinite(xx) ? xx : !std::isfinite(yy) ? yy : xy,
           comp + ": " + cov + " is not finite");
@@ -58,13 +55,15 @@ void validate_psf_mixture(const std::vector<survey::PsfComponent>& psf, const st
     const double lo = mean - half, hi = mean + half;
     if (lo < kMinPsfVariancePx2 || hi > kMaxPsfVariancePx2)
       bad(site, comp + " covariance", lo < kMinPsfVariancePx2 ? lo : hi,
-          comp + ": " + cov + " has principal variances " + num(lo) + " and " + num(hi) +
-              " px^2; expected both in [" + num(kMinPsfVariancePx2) + ", " +
-              num(kMaxPsfVariancePx2) + "]");
+          comp + ": " + cov + " has principal variances " + format_significant(lo, 6) + " and " +
+              format_significant(hi, 6) + " px^2; expected both in [" +
+              format_significant(kMinPsfVariancePx2, 6) + ", " +
+              format_significant(kMaxPsfVariancePx2, 6) + "]");
   }
   if (!(total > 0))
     bad(site, "PSF amplitudes", total,
-        "the PSF amplitudes sum to " + num(total) + "; expected a positive total");
+        "the PSF amplitudes sum to " + format_significant(total, 6) +
+            "; expected a positive total");
 }
 
 void validate_psf_stamp(const std::vector<double>& stamp, int width, int height,
@@ -81,12 +80,12 @@ void validate_psf_stamp(const std::vector<double>& stamp, int width, int height,
     if (!std::isfinite(stamp[i]))
       bad(site, "PSF stamp", stamp[i],
           "PSF stamp pixel (" + std::to_string(i % width) + ", " + std::to_string(i / width) +
-              ") is " + num(stamp[i]) + ", not a finite number");
+              ") is " + format_significant(stamp[i], 6) + ", not a finite number");
     sum += stamp[i];
   }
   if (!(sum > 0) || !std::isfinite(sum))
     bad(site, "PSF stamp", sum,
-        "the PSF stamp sums to " + num(sum) +
+        "the PSF stamp sums to " + format_significant(sum, 6) +
             "; expected a positive total (all-zero or negated eigen-images?)");
 }
 

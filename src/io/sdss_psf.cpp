@@ -6,18 +6,13 @@
 #include "io/fits_file.hpp"
 #include "survey/bands.hpp"
 #include "util/error.hpp"
+#include "util/text_format.hpp"
 
 namespace celeste::io {
 namespace {
 
 // SDSS stamps are 51 x 51; a stamp side beyond this is a corrupt header, not a PSF.
 constexpr long long kMaxStampSide = 1001;
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
 
 }  // namespace
 
@@ -64,8 +59,8 @@ SdssEigenPsf read_sdss_eigen_psf(const std::string& psfield_path, int band) {
       const bool used = k / 5 < psf.nrow_b && k % 5 < psf.ncol_b;
       if (used && !std::isfinite(cr[k]))
         f.fail_input("column c row " + std::to_string(r) + " coefficient " + std::to_string(k) +
-                         " = " + num(cr[k]) + " is not a finite number" + what,
-                     "c", num(cr[k]));
+                         " = " + format_significant(cr[k], 6) + " is not a finite number" + what,
+                     "c", format_significant(cr[k], 6));
     }
     psf.coeffs.push_back(cr);
     std::vector<double> e = f.read_cell_double("RROWS", r);
@@ -76,9 +71,9 @@ SdssEigenPsf read_sdss_eigen_psf(const std::string& psfield_path, int band) {
     for (std::size_t p = 0; p < e.size(); ++p)
       if (!std::isfinite(e[p]))
         f.fail_input("RROWS row " + std::to_string(r) + " (eigen-image " + std::to_string(r) +
-                         ") pixel " + std::to_string(p) + " = " + num(e[p]) +
+                         ") pixel " + std::to_string(p) + " = " + format_significant(e[p], 6) +
                          " is not a finite number" + what,
-                     "RROWS", num(e[p]));
+                     "RROWS", format_significant(e[p], 6));
     psf.eigen.push_back(std::move(e));
   }
   return psf;

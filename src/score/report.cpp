@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "util/text_format.hpp"
+
 namespace celeste::score {
 
 namespace {
@@ -19,31 +21,6 @@ std::string fixed(double value, int width = 11) {
   else
     std::snprintf(buf, sizeof buf, "%*.6f", width, value);
   return buf;
-}
-
-// Full precision so a JSON consumer can reproduce the table exactly; NaN is null.
-std::string number(double value) {
-  if (!std::isfinite(value)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  return buf;
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -106,17 +83,18 @@ std::string format_score_table(const ScoreReport& r) {
 
 std::string format_score_json(const ScoreReport& r) {
   std::string out = "{\n";
-  out += "  \"truth\": " + quoted(r.truth_path) + ",\n";
-  out += "  \"catalog\": " + quoted(r.catalog_path) + ",\n";
-  out += "  \"initial\": " + (r.has_initial() ? quoted(r.initial_path) : "null") + ",\n";
-  out += "  \"match_radius_arcsec\": " + number(r.match_radius_arcsec) + ",\n";
+  out += "  \"truth\": " + json_quoted(r.truth_path) + ",\n";
+  out += "  \"catalog\": " + json_quoted(r.catalog_path) + ",\n";
+  out += "  \"initial\": " + (r.has_initial() ? json_quoted(r.initial_path) : "null") + ",\n";
+  out += "  \"match_radius_arcsec\": " + json_number(r.match_radius_arcsec) + ",\n";
   out += "  \"truth_rows\": " + std::to_string(r.truth_rows) + ",\n";
   out += "  \"truth_excluded_saturated\": " + std::to_string(r.truth_excluded_saturated) + ",\n";
   out += "  \"truth_excluded_known_bad\": " + std::to_string(r.truth_excluded_known_bad) + ",\n";
   out += "  \"truth_scored\": " + std::to_string(r.truth_scored) + ",\n";
   out += "  \"catalog_rows\": " + std::to_string(r.catalog_rows) + ",\n";
   out += "  \"catalog_excluded_bad_sky\": " + std::to_string(r.catalog_excluded_bad_sky) + ",\n";
-  out += "  \"initial_format\": " + (r.has_initial() ? quoted(r.initial_format) : "null") + ",\n";
+  out +=
+      "  \"initial_format\": " + (r.has_initial() ? json_quoted(r.initial_format) : "null") + ",\n";
   out += "  \"initial_rows\": " + (r.has_initial() ? std::to_string(r.initial_rows) : "null") +
          ",\n";
   out += "  \"initial_excluded\": " +
@@ -126,10 +104,10 @@ std::string format_score_json(const ScoreReport& r) {
   out += "  \"metrics\": {\n";
   for (std::size_t i = 0; i < r.metrics.size(); ++i) {
     const MetricScore& m = r.metrics[i];
-    out += "    " + quoted(kMetricNames[m.metric]) + ": {\"n\": " + std::to_string(m.n) +
-           ", \"catalog\": " + number(m.mean[0]) +
-           ", \"initial\": " + (r.has_initial() ? number(m.mean[1]) : "null") +
-           ", \"diff\": " + number(m.diff) + ", \"diff_sd\": " + number(m.diff_sd) + "}" +
+    out += "    " + json_quoted(kMetricNames[m.metric]) + ": {\"n\": " + std::to_string(m.n) +
+           ", \"catalog\": " + json_number(m.mean[0]) +
+           ", \"initial\": " + (r.has_initial() ? json_number(m.mean[1]) : "null") +
+           ", \"diff\": " + json_number(m.diff) + ", \"diff_sd\": " + json_number(m.diff_sd) + "}" +
            (i + 1 < r.metrics.size() ? ",\n" : "\n");
   }
   out += "  },\n";
@@ -137,9 +115,9 @@ std::string format_score_json(const ScoreReport& r) {
   out += "  \"calibration\": {\n";
   for (std::size_t i = 0; i < r.calibration.size(); ++i) {
     const CalibrationScore& c = r.calibration[i];
-    out += "    " + quoted(kCalibratedNames[c.quantity]) + ": {\"n\": " + std::to_string(c.n);
+    out += "    " + json_quoted(kCalibratedNames[c.quantity]) + ": {\"n\": " + std::to_string(c.n);
     for (std::size_t k = 0; k < kWithinKeys.size(); ++k)
-      out += ", " + quoted(kWithinKeys[k]) + ": " + number(c.within[k]);
+      out += ", " + json_quoted(kWithinKeys[k]) + ": " + json_number(c.within[k]);
     out += std::string("}") + (i + 1 < r.calibration.size() ? ",\n" : "\n");
   }
   out += "  }\n}\n";
