@@ -8,10 +8,41 @@
 #   <name>.serial, <name>.openmp.t1, <name>.openmp.t2 (label `backends` added).
 # With MPI_RANKS: run under mpiexec at each rank count: <name>.np<n> (label `mpi` added).
 # Every test gets OMP_PROC_BIND=false (tests share 2 cores) and CELESTE_SOURCE_DIR.
+#
+# Sanitizer build (CELESTE_SANITIZE non-empty): every test of a directory that calls
+# celeste_add_test also gets the sanitizer runtime options below, appended at the end of that
+# directory's CMakeLists.txt (so also to tests whose ENVIRONMENT is set there afterwards, and to
+# plain add_test entries). The processes a test starts (the celeste executable, mpiexec's ranks)
+# inherit them. Reports exit with 86, which no Celeste-K exit code uses, so a finding in a
+# child whose exit code a test checks fails that test too. The suppression files only name
+# third-party libraries (OpenMPI and its stack); see scripts/sanitizers/*.supp.
+set(CELESTE_SANITIZER_ENV "")
+if(CELESTE_SANITIZE)
+  set(celeste_supp ${PROJECT_SOURCE_DIR}/scripts/sanitizers)
+  set(CELESTE_SANITIZER_ENV
+    "ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:exitcode=86:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1"
+    "LSAN_OPTIONS=suppressions=${celeste_supp}/lsan.supp:print_suppressions=0"
+    "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:suppressions=${celeste_supp}/ubsan.supp")
+endif()
+
+function(_celeste_sanitizer_env_here)
+  get_property(tests DIRECTORY PROPERTY TESTS)
+  foreach(t IN LISTS tests)
+    set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${CELESTE_SANITIZER_ENV})
+  endforeach()
+endfunction()
+
 function(celeste_add_test)
   cmake_parse_arguments(T "BACKENDS" "NAME;TIMEOUT" "SOURCES;LABELS;MPI_RANKS;LIBS;ARGS" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
+  endif()
+  if(CELESTE_SANITIZER_ENV)
+    get_property(deferred DIRECTORY PROPERTY CELESTE_SANITIZER_ENV_DEFERRED)
+    if(NOT deferred)
+      set_property(DIRECTORY PROPERTY CELESTE_SANITIZER_ENV_DEFERRED TRUE)
+      cmake_language(DEFER CALL _celeste_sanitizer_env_here)
+    endif()
   endif()
   set(env "OMP_PROC_BIND=false;OMP_NUM_THREADS=2")
 

@@ -12,7 +12,7 @@ namespace celeste::inference {
 namespace {
 
 constexpr char kMagic[16] = "CELESTE-K CKPT\n";  // 15 characters + NUL
-constexpr std::uint32_t kVersion = 2;
+constexpr std::uint32_t kVersion = 3;
 constexpr std::uint32_t kByteOrderMark = 0x01020304u;  // read back differently on the other order
 
 // Appends plain values to a byte buffer (native byte order; the mark tells a reader).
@@ -80,6 +80,7 @@ void write_checkpoint(const std::string& path, const RunState& s) {
     for (std::size_t r = 0; r < s.rounds_done[st].size(); ++r) {
       w.put(s.rounds_done[st][r]);
       w.put(s.rounds_total[st][r]);
+      w.put(s.next_round_targets_done[st][r]);
     }
   }
   const WorkCounters& c = s.counters;
@@ -137,11 +138,13 @@ RunState read_checkpoint(const std::string& path) {
   const auto stages = r.count(sizeof(std::uint64_t), "stage");
   s.rounds_done.resize(stages);
   s.rounds_total.resize(stages);
+  s.next_round_targets_done.resize(stages);
   for (std::uint64_t st = 0; st < stages; ++st) {
-    const auto regions = r.count(2 * sizeof(std::int64_t), "region");
+    const auto regions = r.count(3 * sizeof(std::int64_t), "region");
     for (std::uint64_t k = 0; k < regions; ++k) {
       s.rounds_done[st].push_back(r.get<std::int64_t>());
       s.rounds_total[st].push_back(r.get<std::int64_t>());
+      s.next_round_targets_done[st].push_back(r.get<std::int64_t>());
     }
   }
   WorkCounters& c = s.counters;

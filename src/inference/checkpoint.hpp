@@ -7,7 +7,7 @@
 //   - a fingerprint of what determines the result (config bytes, input files' names, sizes and
 //     modification times, software version): a checkpoint of another run is refused;
 //   - per stage and region (task), how many of its Cyclades rounds are done, in the task's
-//     fixed (pass, batch, round) order;
+//     fixed (pass, batch, round) order, and how many targets of the next round;
 //   - per catalog source, its current parameters and the record of its last fit;
 //   - the run's work counters so far (for the report);
 //   - a 64-bit FNV-1a checksum of all of the above (a torn or corrupt file is refused).
@@ -35,6 +35,10 @@ struct RunState {
   // rounds_done[stage][region]: rounds finished; rounds_total likewise (for progress and to
   // check that the resumed run plans the same tasks).
   std::vector<std::vector<std::int64_t>> rounds_done, rounds_total;
+  // next_round_targets_done[stage][region]: targets of round rounds_done already fitted. A
+  // round is fitted in chunks for a finer checkpoint grain; its targets are not neighbours of
+  // one another, so where a chunk ends does not change any fit.
+  std::vector<std::vector<std::int64_t>> next_round_targets_done;
   std::vector<std::array<double, kNumParams>> params;  // per catalog source
   // Per catalog source, its last fit's fields of survey::SourceResult (status_code,
   // iterations, failure_flags, elbo, elbo_gain, grad_norm, lr_sd; model::record_fit);

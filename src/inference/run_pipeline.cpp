@@ -46,6 +46,10 @@ double seconds_since(Clock::time_point t) {
 // The Cyclades plan balances load over this many threads whatever the hardware, so the
 // catalog is identical for any thread count (docs/decisions.md).
 constexpr int kNominalPlanThreads = 16;
+// A round is fitted in chunks of this many targets per thread, so that a checkpoint can fall
+// inside a long round (docs/checkpoint.md). 16 keeps the idle tail of a chunk (at most one fit
+// per thread) near 1/16 of it; the chunking changes no fit, so it may depend on the threads.
+constexpr int kChunkTargetsPerThread = 16;
 
 std::vector<survey::Image> load_images(const config::RunConfig& cfg) {
   std::vector<survey::Image> images;
@@ -130,7 +134,10 @@ void resume_from_checkpoint(const OutputPlan& plan, const config::RunConfig& cfg
                      "(same fingerprint, different plan: a bug); remove it to start afresh");
   for (std::size_t st = 0; st < saved.rounds_done.size(); ++st)
     for (std::size_t r = 0; r < saved.rounds_done[st].size(); ++r)
-      if (saved.rounds_done[st][r] < 0 || saved.rounds_done[st][r] > saved.rounds_total[st][r])
+      if (saved.rounds_done[st][r] < 0 || saved.rounds_done[st][r] > saved.rounds_total[st][r] ||
+          saved.next_round_targets_done[st][r] < 0 ||
+          (saved.rounds_done[st][r] == saved.rounds_total[st][r] &&
+           saved.next_round_targets_done[st][r] != 0))
         throw InputError(plan.checkpoint + ": checkpoint is corrupt (round counts out of range)");
   rep.resumed = true;
   rep.resumed_fits = saved.counters.fits;
@@ -304,8 +311,11 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     }
   }
   state.rounds_done.resize(stage_list.size());
-  for (std::size_t st = 0; st < stage_list.size(); ++st)
+  state.next_round_targets_done.resize(stage_list.size());
+  for (std::size_t st = 0; st < stage_list.size(); ++st) {
     state.rounds_done[st].assign(state.rounds_total[st].size(), 0);
+    state.next_round_targets_done[st].assign(state.rounds_total[st].size(), 0);
+  }
   state.records.assign(S, survey::SourceResult{});
   if (control.resume) resume_from_checkpoint(plan, cfg, state, rep);
 
@@ -326,28 +336,45 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   for (std::size_t st = 0; st < stage_list.size(); ++st) {
     for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
       const auto& rounds = planned[st][reg].rounds;
+      std::int64_t& next_done = state.next_round_targets_done[st][reg];
+      const std::int64_t chunk_targets = std::int64_t{kChunkTargetsPerThread} * rep.threads;
       for (std::int64_t k = state.rounds_done[st][reg]; k < static_cast<std::int64_t>(rounds.size()); ++k) {
-        const std::vector<int>& targets = rounds[k];
-        std::vector<SourceBounds> round_boxes;
-        for (int s : targets) round_boxes.push_back(boxes[s]);
-        const auto tr0 = Clock::now();
-        const auto fits = model::fit_targets(images, patches, params, targets, round_boxes,
-                                             fit_options);
-        const double wall = seconds_since(tr0);
-        const int size = static_cast<int>(targets.size());
-        if (size < rep.threads) work_done.load_imbalance_s += wall * (rep.threads - size) / rep.threads;
-        for (int i = 0; i < size; ++i) {
-          const int s = targets[i];
-          const model::SourceFit& f = fits[i];
-          params[s] = f.params;
-          model::record_fit(f, state.records[s]);
-          ++work_done.fits;
-          work_done.newton_iterations += f.result.iterations;
-          work_done.elbo_evaluations += f.result.evaluations;
-          work_done.active_pixel_visits += f.result.evaluations * f.active_visits;
-          work_done.inactive_pixel_visits += f.neighbor_visits;
+        const std::vector<int>& round = rounds[k];
+        const auto round_size = static_cast<std::int64_t>(round.size());
+        if (next_done > round_size)
+          throw InputError(plan.checkpoint + ": checkpoint is corrupt (" +
+                           std::to_string(next_done) + " targets done of a round of " +
+                           std::to_string(round_size) + ")");
+        while (true) {
+          const std::int64_t end = std::min(round_size, next_done + chunk_targets);
+          const std::vector<int> targets(round.begin() + next_done, round.begin() + end);
+          std::vector<SourceBounds> chunk_boxes;
+          for (int s : targets) chunk_boxes.push_back(boxes[s]);
+          const auto tr0 = Clock::now();
+          const auto fits = model::fit_targets(images, patches, params, targets, chunk_boxes,
+                                               fit_options);
+          const double wall = seconds_since(tr0);
+          const int size = static_cast<int>(targets.size());
+          if (size < rep.threads)
+            work_done.load_imbalance_s += wall * (rep.threads - size) / rep.threads;
+          for (int i = 0; i < size; ++i) {
+            const int s = targets[i];
+            const model::SourceFit& f = fits[i];
+            params[s] = f.params;
+            model::record_fit(f, state.records[s]);
+            ++work_done.fits;
+            work_done.newton_iterations += f.result.iterations;
+            work_done.elbo_evaluations += f.result.evaluations;
+            work_done.active_pixel_visits += f.result.evaluations * f.active_visits;
+            work_done.inactive_pixel_visits += f.neighbor_visits;
+          }
+          const bool round_done = end == round_size;
+          next_done = round_done ? 0 : end;
+          if (round_done) state.rounds_done[st][reg] = k + 1;
+          if (seconds_since(last_checkpoint) >= cfg.output.checkpoint_seconds)
+            save_checkpoint(seconds_since(t_inference));
+          if (round_done) break;
         }
-        state.rounds_done[st][reg] = k + 1;
         if (seconds_since(last_progress) > 10.0) {
           std::fprintf(stderr,
                        "celeste run: stage %zu/%d region %zu/%zu: %lld/%ld fits (%.0f %%), %.0f s\n",
@@ -357,8 +384,6 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
                        seconds_since(t_start));
           last_progress = Clock::now();
         }
-        if (seconds_since(last_checkpoint) >= cfg.output.checkpoint_seconds)
-          save_checkpoint(seconds_since(t_inference));
       }
     }
   }

@@ -139,6 +139,65 @@ TEST(RunResume, KilledRunResumesToTheIdenticalCatalog) {
               wall, json_number(ref_report, "fits"), 0.6 * wall, done_before, lost_s);
 }
 
+// The whole SDSS 94/1/12 field (label `long`; ~15 s a run on 2 cores), as configured in
+// inputs/sdss-94-1-12.yaml: killed with SIGKILL at 25, 50 and 90 % of an uninterrupted run's
+// wall time, then resumed. Each resumed catalog is bitwise the uninterrupted one's, and the
+// fitting redone (the time from the last checkpoint to the kill) is at most one checkpoint
+// interval plus the round that was running.
+TEST(RunResumeSdssField, KilledAt25_50_90PercentResumesToTheIdenticalCatalog) {
+  CELESTE_REQUIRE_SHARED_DATA("sdss/stripe82-94-1-12");
+  const std::string data = shared_data_path("sdss/stripe82-94-1-12");
+  const std::string dir = scratch_dir("run_resume_sdss_field");
+  const double interval = 1.0;  // the uninterrupted run fits for ~12 s on 2 cores
+  auto config = [&](const std::string& out) {
+    return "images:\n  - format: sdss\n    directory: " + data +
+           "\n    run: 94\n    camcol: 1\n    field: 12\n"
+           "catalog:\n  format: photoobj\n  path: " + data + "/photoObj-000094-1-0012.fits\n"
+           "inference:\n  passes: 3\n  seed: 42\n  region_target_pixels: 400000\n"
+           "output:\n  directory: " + out + "\n  checkpoint_seconds: " +
+           std::to_string(interval) + "\n";
+  };
+  write_text(dir + "/ref.yaml", config(dir + "/ref"));
+  const auto t0 = Clock::now();
+  const auto ref = run_celeste("run " + dir + "/ref.yaml --threads 2");
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  ASSERT_EQ(ref.status, 0) << ref.output;
+  const std::string ref_report = read_text(dir + "/ref/report.json");
+  const double fits = json_number(ref_report, "fits");
+  const double fitting_s = json_number(ref_report, "task_processing_s");
+  const double start_s = json_number(ref_report, "image_loading_s") + json_number(ref_report, "setup_s");
+  ASSERT_GT(fits, 1000) << ref_report;
+  std::printf("uninterrupted: %.1f s wall, %g fits in %.1f s of fitting after %.1f s of loading "
+              "and setup\n", wall, fits, fitting_s, start_s);
+
+  for (const double fraction : {0.25, 0.50, 0.90}) {
+    const std::string name = "kill" + std::to_string(static_cast<int>(fraction * 100));
+    write_text(dir + "/" + name + ".yaml", config(dir + "/" + name));
+    const double kill_at = fraction * wall;
+    run_and_kill(dir + "/" + name + ".yaml", kill_at);
+    const std::string ckpt = dir + "/" + name + "/checkpoint.ckpt";
+    EXPECT_FALSE(fs::exists(dir + "/" + name + "/catalog.fits")) << name;
+    // Redone: the fitting between the last checkpoint and the kill (or, with none yet, all
+    // the fitting before the kill).
+    double lost_s = std::max(0.0, kill_at - start_s);
+    if (fs::exists(ckpt))
+      lost_s = std::chrono::duration<double>(fs::file_time_type::clock::now() -
+                                             fs::last_write_time(ckpt)).count();
+    const auto resumed = run_celeste("run " + dir + "/" + name + ".yaml --threads 2 --resume");
+    ASSERT_EQ(resumed.status, 0) << name << resumed.output;
+    expect_same_catalog(dir + "/ref/catalog.fits", dir + "/" + name + "/catalog.fits");
+    const std::string rep = read_text(dir + "/" + name + "/report.json");
+    const double done_before = json_number(rep, "resumed_fits");
+    EXPECT_EQ(json_number(rep, "fits"), fits) << name;
+    EXPECT_LT(done_before, fits) << name << ": killed before the end";
+    EXPECT_GT(done_before, 0.0) << name << ": a checkpoint by " << kill_at << " s";
+    EXPECT_LT(lost_s, interval + 1.5) << name << ": more than one interval redone";
+    std::printf("killed at %2.0f %% (%.1f s): %g of %g fits checkpointed; %.2f s of fitting "
+                "(~%.0f fits) redone; resumed catalog bitwise identical\n",
+                100 * fraction, kill_at, done_before, fits, lost_s, lost_s * fits / fitting_s);
+  }
+}
+
 TEST(RunResume, ForeignOrCorruptCheckpointIsRefused) {
   const std::string dir = scratch_dir("run_resume_refused");
   write_survey(dir);
