@@ -12,7 +12,7 @@ namespace celeste::inference {
 namespace {
 
 constexpr char kMagic[16] = "CELESTE-K CKPT\n";  // 15 characters + NUL
-constexpr std::uint32_t kVersion = 3;
+constexpr std::uint32_t kVersion = 4;
 constexpr std::uint32_t kByteOrderMark = 0x01020304u;  // read back differently on the other order
 
 // Appends plain values to a byte buffer (native byte order; the mark tells a reader).
@@ -94,6 +94,7 @@ void write_checkpoint(const std::string& path, const RunState& s) {
   w.put(static_cast<std::uint64_t>(s.params.size()));
   for (std::size_t i = 0; i < s.params.size(); ++i) {
     w.put_raw(s.params[i].data(), sizeof(double) * kNumParams);
+    w.put_raw(s.stage_start_params[i].data(), sizeof(double) * kNumParams);
     const survey::SourceResult& f = s.records[i];
     w.put(static_cast<std::int32_t>(f.status_code));
     w.put(static_cast<std::int32_t>(f.iterations));
@@ -155,12 +156,14 @@ RunState read_checkpoint(const std::string& path) {
   c.inactive_pixel_visits = r.get<std::int64_t>();
   c.load_imbalance_s = r.get<double>();
   c.inference_s = r.get<double>();
-  constexpr std::size_t kPerSource = 2 * sizeof(double) * kNumParams + 3 * 4 + 3 * 8;
+  constexpr std::size_t kPerSource = 3 * sizeof(double) * kNumParams + 3 * 4 + 3 * 8;
   const auto n = r.count(kPerSource, "source");
   s.params.resize(n);
+  s.stage_start_params.resize(n);
   s.records.resize(n);
   for (std::uint64_t i = 0; i < n; ++i) {
     r.get_raw(s.params[i].data(), sizeof(double) * kNumParams);
+    r.get_raw(s.stage_start_params[i].data(), sizeof(double) * kNumParams);
     survey::SourceResult& f = s.records[i];
     f.status_code = r.get<std::int32_t>();
     f.iterations = r.get<std::int32_t>();

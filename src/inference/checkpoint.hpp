@@ -8,7 +8,8 @@
 //     modification times, software version): a checkpoint of another run is refused;
 //   - per stage and region (task), how many of its Cyclades rounds are done, in the task's
 //     fixed (pass, batch, round) order, and how many targets of the next round;
-//   - per catalog source, its current parameters and the record of its last fit;
+//   - per catalog source, its current parameters, its parameters at the start of the stage in
+//     progress, and the record of its last fit;
 //   - the run's work counters so far (for the report);
 //   - a 64-bit FNV-1a checksum of all of the above (a torn or corrupt file is refused).
 // Written through io::AtomicOutput (temporary, fsync, rename): a kill leaves the previous
@@ -39,7 +40,10 @@ struct RunState {
   // round is fitted in chunks for a finer checkpoint grain; its targets are not neighbours of
   // one another, so where a chunk ends does not change any fit.
   std::vector<std::vector<std::int64_t>> next_round_targets_done;
-  std::vector<std::array<double, kNumParams>> params;  // per catalog source
+  std::vector<std::array<double, kNumParams>> params;  // per catalog source, current
+  // Per catalog source, its parameters at the start of the stage in progress: what the tasks
+  // of that stage read for every source outside their region (catalog_state.hpp).
+  std::vector<std::array<double, kNumParams>> stage_start_params;
   // Per catalog source, its last fit's fields of survey::SourceResult (status_code,
   // iterations, failure_flags, elbo, elbo_gain, grad_norm, lr_sd; model::record_fit);
   // status_code optimizer::not_fitted until it is fitted. Only those fields are saved.

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <ctime>
 #include <map>
 #include <random>
@@ -17,6 +18,7 @@
 #include "bench/flop_count.hpp"
 #include "celeste/model/components.hpp"
 #include "celeste/optimizer/status.hpp"
+#include "inference/catalog_state.hpp"
 #include "inference/checkpoint.hpp"
 #include "inference/cyclades.hpp"
 #include "inference/output_plan.hpp"
@@ -100,6 +102,19 @@ bool bad_sky(const survey::CatalogEntry& e, const std::vector<survey::Image>& im
     return claimed + std::max(kBadSkyMarginElectrons, 3.0 * std::sqrt(claimed)) < box[box.size() / 2];
   }
   return false;
+}
+
+// The sources a region's fits read besides its targets: their neighbours that are not
+// targets of the region (ascending).
+std::vector<int> task_neighbors(const std::vector<int>& targets, const model::SurveyPatches& patches) {
+  std::vector<int> out;
+  for (int s : targets) out.insert(out.end(), patches.neighbors[s].begin(), patches.neighbors[s].end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::vector<int> outside;
+  std::set_difference(out.begin(), out.end(), targets.begin(), targets.end(),
+                      std::back_inserter(outside));
+  return outside;
 }
 
 // "YYYYMMDDTHHMMSSZ-xxxxxxxx": UTC start time and 32 random bits.
@@ -317,6 +332,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     state.next_round_targets_done[st].assign(state.rounds_total[st].size(), 0);
   }
   state.records.assign(S, survey::SourceResult{});
+  state.stage_start_params = params;
   if (control.resume) resume_from_checkpoint(plan, cfg, state, rep);
 
   const auto t_inference = Clock::now();
@@ -333,11 +349,28 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     last_checkpoint = Clock::now();
   };
 
+  // The tasks: a region's fits read every other source at the stage's start (CatalogState),
+  // so the result does not depend on the order of the regions.
+  LocalCatalogState catalog_state(state.stage_start_params, params, state.records);
+  std::vector<Params> task_params(params);  // a task's view: stage start + its own progress
+  std::vector<survey::SourceResult> task_records(S);
+  const std::int64_t chunk_targets = std::int64_t{kChunkTargetsPerThread} * rep.threads;
   for (std::size_t st = 0; st < stage_list.size(); ++st) {
+    bool stage_begun = false, stage_done = true;
+    for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
+      stage_begun |= state.rounds_done[st][reg] > 0 || state.next_round_targets_done[st][reg] > 0;
+      stage_done &= state.rounds_done[st][reg] == state.rounds_total[st][reg];
+    }
+    if (stage_done) continue;
+    // A stage a checkpoint caught midway keeps the start state the checkpoint saved.
+    if (!stage_begun) catalog_state.begin_stage();
     for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
       const auto& rounds = planned[st][reg].rounds;
+      if (state.rounds_done[st][reg] == static_cast<std::int64_t>(rounds.size())) continue;
+      const std::vector<int>& region_targets = (*stage_list[st])[reg].targets;
+      catalog_state.get_start(task_neighbors(region_targets, patches), task_params);
+      catalog_state.get_current(region_targets, task_params, task_records);
       std::int64_t& next_done = state.next_round_targets_done[st][reg];
-      const std::int64_t chunk_targets = std::int64_t{kChunkTargetsPerThread} * rep.threads;
       for (std::int64_t k = state.rounds_done[st][reg]; k < static_cast<std::int64_t>(rounds.size()); ++k) {
         const std::vector<int>& round = rounds[k];
         const auto round_size = static_cast<std::int64_t>(round.size());
@@ -351,7 +384,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           std::vector<SourceBounds> chunk_boxes;
           for (int s : targets) chunk_boxes.push_back(boxes[s]);
           const auto tr0 = Clock::now();
-          const auto fits = model::fit_targets(images, patches, params, targets, chunk_boxes,
+          const auto fits = model::fit_targets(images, patches, task_params, targets, chunk_boxes,
                                                fit_options);
           const double wall = seconds_since(tr0);
           const int size = static_cast<int>(targets.size());
@@ -360,14 +393,15 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           for (int i = 0; i < size; ++i) {
             const int s = targets[i];
             const model::SourceFit& f = fits[i];
-            params[s] = f.params;
-            model::record_fit(f, state.records[s]);
+            task_params[s] = f.params;
+            model::record_fit(f, task_records[s]);
             ++work_done.fits;
             work_done.newton_iterations += f.result.iterations;
             work_done.elbo_evaluations += f.result.evaluations;
             work_done.active_pixel_visits += f.result.evaluations * f.active_visits;
             work_done.inactive_pixel_visits += f.neighbor_visits;
           }
+          catalog_state.put_current(targets, task_params, task_records);
           const bool round_done = end == round_size;
           next_done = round_done ? 0 : end;
           if (round_done) state.rounds_done[st][reg] = k + 1;
