@@ -1,6 +1,8 @@
 // `celeste run CONFIG.yaml [--threads N] [--resume]`: the production job.
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "app/cli.hpp"
 #include "config/options.hpp"
@@ -30,10 +32,21 @@ int cmd_run(CommandArgs& a) {
   if (config_path.empty()) throw ConfigError("run: expected a CONFIG.yaml argument");
   const auto cfg = config::load_run_config(config_path);
   runtime::Runtime rt(a.argc, a.argv, {threads >= 0 ? threads : cfg.execution.threads, true});
-  if (rt.mpi_size() > 1)
-    throw ConfigError("run: start it with one MPI rank (got " + std::to_string(rt.mpi_size()) +
-                      "); distributing regions over ranks is the multi-node issue's work");
-  const auto report = inference::run_pipeline(cfg, control);
+  inference::RunReport report;
+  try {
+    report = inference::run_pipeline(cfg, control);
+  } catch (...) {
+    if (rt.mpi_size() > 1 && rt.mpi_rank() != 0) {
+      // An error every rank meets (a bad input file) is reported by rank 0, whose non-zero
+      // exit ends the job while this rank waits; one only this rank meets is reported here,
+      // and its exit ends the job.
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+      std::fprintf(stderr, "celeste run: MPI rank %d of %d failed:\n", rt.mpi_rank(),
+                   rt.mpi_size());
+    }
+    throw;
+  }
+  if (rt.mpi_rank() != 0) return kExitOk;  // rank 0 writes the outputs and reports
   std::fputs(inference::report_summary(report).c_str(), stdout);
   // Outputs are written either way (they show what went wrong); a run that fitted nothing
   // did not do its job.

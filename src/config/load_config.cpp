@@ -132,6 +132,12 @@ RunConfig load_run_config(const std::string& file) {
                                      "a thread count (0 = default; " +
                                          std::to_string(kMaxHostThreads) +
                                          " is the most Kokkos' OpenMP backend supports)");
+    if (auto sched = s->optional_section("scheduler")) {
+      o.scheduler_fanout = sched->optional_int<int>(
+          "fanout", o.scheduler_fanout, 1, kIntMax,
+          "a positive integer (children per rank in the scheduler's tree)");
+      sched->finish();
+    }
     s->finish();
   }
   {

@@ -61,6 +61,8 @@ struct InferenceOptions {
 struct ExecutionOptions {
   std::string backend;  // "" = build default; "serial" | "openmp" | "cuda"
   int threads = 0;      // 0 = Kokkos default (OMP_NUM_THREADS or all cores)
+  // Distributed runs: children per rank in the dynamic tree scheduler (docs/scheduling.md).
+  int scheduler_fanout = 8;
 };
 
 struct OutputOptions {

@@ -56,7 +56,7 @@ std::string model_image_path(const OutputPlan& plan, int n, int band) {
   return (fs::path(plan.directory) / name).string();
 }
 
-OutputPlan plan_outputs(const config::RunConfig& cfg) {
+OutputPlan plan_outputs(const config::RunConfig& cfg, bool prepare_folder) {
   const config::OutputOptions& o = cfg.output;
   OutputPlan plan;
   plan.directory = o.directory;
@@ -107,6 +107,7 @@ OutputPlan plan_outputs(const config::RunConfig& cfg) {
       if (n.path != &plan.checkpoint && fs::exists(*n.path))
         throw ConfigError(cfg.file + ": output.overwrite is false and " + *n.path + " exists");
 
+  if (!prepare_folder) return plan;
   // The folder: created, writable (probe), stale temporaries removed.
   std::error_code ec;
   fs::create_directories(o.directory, ec);

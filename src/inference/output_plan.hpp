@@ -30,7 +30,9 @@ struct OutputPlan {
 std::vector<std::string> run_input_files(const config::RunConfig& cfg);
 
 // Validates and prepares the output folder (see above). Prints a note for stale temporaries.
-OutputPlan plan_outputs(const config::RunConfig& cfg);
+// With prepare_folder false (the other ranks of a distributed run) only the names are checked:
+// rank 0 alone creates, probes and cleans the folder.
+OutputPlan plan_outputs(const config::RunConfig& cfg, bool prepare_folder = true);
 
 // model-NNN-B.fits for image n (0-based) of band b.
 std::string model_image_path(const OutputPlan& plan, int n, int band);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iterator>
 #include <ctime>
 #include <map>
@@ -20,6 +21,8 @@
 #include "celeste/optimizer/status.hpp"
 #include "inference/catalog_state.hpp"
 #include "inference/checkpoint.hpp"
+#include "inference/distributed_stages.hpp"
+#include "inference/mpi_catalog_state.hpp"
 #include "inference/cyclades.hpp"
 #include "inference/output_plan.hpp"
 #include "inference/regions.hpp"
@@ -135,8 +138,9 @@ std::string new_run_id() {
 void resume_from_checkpoint(const OutputPlan& plan, const config::RunConfig& cfg, RunState& state,
                             RunReport& rep) {
   if (!std::filesystem::exists(plan.checkpoint)) {
-    std::fprintf(stderr, "celeste run: --resume: no checkpoint %s; starting from the beginning\n",
-                 plan.checkpoint.c_str());
+    if (rep.rank == 0)
+      std::fprintf(stderr, "celeste run: --resume: no checkpoint %s; starting from the beginning\n",
+                   plan.checkpoint.c_str());
     return;
   }
   RunState saved = read_checkpoint(plan.checkpoint);
@@ -159,7 +163,8 @@ void resume_from_checkpoint(const OutputPlan& plan, const config::RunConfig& cfg
   rep.resumed_inference_s = saved.counters.inference_s;
   for (const auto& stage : saved.rounds_done)
     for (auto done : stage) rep.resumed_rounds += done;
-  std::fprintf(stderr,
+  if (rep.rank == 0)
+    std::fprintf(stderr,
                "celeste run: resuming from %s: %ld fits in %ld rounds already done "
                "(%.1f s of fitting)\n",
                plan.checkpoint.c_str(), rep.resumed_fits, rep.resumed_rounds,
@@ -180,8 +185,17 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   rep.passes = cfg.inference.passes;
   rep.flops_per_visit = bench::flops_per_active_visit(cfg.model.psf_components);
 
-  // Outputs: decided and checked before any work (names, folder, stale temporaries).
-  const OutputPlan plan = plan_outputs(cfg);
+#if CELESTE_HAVE_MPI
+  int mpi_initialized = 0;
+  MPI_Initialized(&mpi_initialized);
+  if (mpi_initialized) {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rep.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &rep.ranks);
+  }
+#endif
+  // Outputs: decided and checked before any work (names, folder, stale temporaries); rank 0
+  // alone touches the folder.
+  const OutputPlan plan = plan_outputs(cfg, rep.rank == 0);
   const std::uint64_t fingerprint = run_fingerprint(cfg, plan);
 
   // ---------------------------------------------------------------- inputs
@@ -350,76 +364,132 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   };
 
   // The tasks: a region's fits read every other source at the stage's start (CatalogState),
-  // so the result does not depend on the order of the regions.
-  LocalCatalogState catalog_state(state.stage_start_params, params, state.records);
+  // so the result does not depend on the order of the regions nor on who fits them.
   std::vector<Params> task_params(params);  // a task's view: stage start + its own progress
   std::vector<survey::SourceResult> task_records(S);
   const std::int64_t chunk_targets = std::int64_t{kChunkTargetsPerThread} * rep.threads;
-  for (std::size_t st = 0; st < stage_list.size(); ++st) {
-    bool stage_begun = false, stage_done = true;
-    for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
-      stage_begun |= state.rounds_done[st][reg] > 0 || state.next_round_targets_done[st][reg] > 0;
-      stage_done &= state.rounds_done[st][reg] == state.rounds_total[st][reg];
-    }
-    if (stage_done) continue;
-    // A stage a checkpoint caught midway keeps the start state the checkpoint saved.
-    if (!stage_begun) catalog_state.begin_stage();
-    for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
-      const auto& rounds = planned[st][reg].rounds;
-      if (state.rounds_done[st][reg] == static_cast<std::int64_t>(rounds.size())) continue;
-      const std::vector<int>& region_targets = (*stage_list[st])[reg].targets;
-      catalog_state.get_start(task_neighbors(region_targets, patches), task_params);
-      catalog_state.get_current(region_targets, task_params, task_records);
-      std::int64_t& next_done = state.next_round_targets_done[st][reg];
-      for (std::int64_t k = state.rounds_done[st][reg]; k < static_cast<std::int64_t>(rounds.size()); ++k) {
-        const std::vector<int>& round = rounds[k];
-        const auto round_size = static_cast<std::int64_t>(round.size());
-        if (next_done > round_size)
-          throw InputError(plan.checkpoint + ": checkpoint is corrupt (" +
-                           std::to_string(next_done) + " targets done of a round of " +
-                           std::to_string(round_size) + ")");
-        while (true) {
-          const std::int64_t end = std::min(round_size, next_done + chunk_targets);
-          const std::vector<int> targets(round.begin() + next_done, round.begin() + end);
-          std::vector<SourceBounds> chunk_boxes;
-          for (int s : targets) chunk_boxes.push_back(boxes[s]);
-          const auto tr0 = Clock::now();
-          const auto fits = model::fit_targets(images, patches, task_params, targets, chunk_boxes,
-                                               fit_options);
-          const double wall = seconds_since(tr0);
-          const int size = static_cast<int>(targets.size());
-          if (size < rep.threads)
-            work_done.load_imbalance_s += wall * (rep.threads - size) / rep.threads;
-          for (int i = 0; i < size; ++i) {
-            const int s = targets[i];
-            const model::SourceFit& f = fits[i];
-            task_params[s] = f.params;
-            model::record_fit(f, task_records[s]);
-            ++work_done.fits;
-            work_done.newton_iterations += f.result.iterations;
-            work_done.elbo_evaluations += f.result.evaluations;
-            work_done.active_pixel_visits += f.result.evaluations * f.active_visits;
-            work_done.inactive_pixel_visits += f.neighbor_visits;
-          }
-          catalog_state.put_current(targets, task_params, task_records);
-          const bool round_done = end == round_size;
-          next_done = round_done ? 0 : end;
-          if (round_done) state.rounds_done[st][reg] = k + 1;
-          if (seconds_since(last_checkpoint) >= cfg.output.checkpoint_seconds)
-            save_checkpoint(seconds_since(t_inference));
-          if (round_done) break;
+  // Region `reg` of stage `st` from the progress in `state`, in chunks; after each chunk
+  // `after_chunk` runs (single process: puts and checkpoints). At the end the targets' results
+  // are put into `shared`.
+  auto fit_region = [&](CatalogState& shared, std::size_t st, std::size_t reg, WorkCounters& work,
+                        const std::function<void(const std::vector<int>&)>& after_chunk) {
+    const auto& rounds = planned[st][reg].rounds;
+    const std::vector<int>& region_targets = (*stage_list[st])[reg].targets;
+    shared.get_start(task_neighbors(region_targets, patches), task_params);
+    shared.get_current(region_targets, task_params, task_records);
+    std::int64_t& next_done = state.next_round_targets_done[st][reg];
+    for (std::int64_t k = state.rounds_done[st][reg]; k < static_cast<std::int64_t>(rounds.size()); ++k) {
+      const std::vector<int>& round = rounds[k];
+      const auto round_size = static_cast<std::int64_t>(round.size());
+      if (next_done > round_size)
+        throw InputError(plan.checkpoint + ": checkpoint is corrupt (" +
+                         std::to_string(next_done) + " targets done of a round of " +
+                         std::to_string(round_size) + ")");
+      while (true) {
+        const std::int64_t end = std::min(round_size, next_done + chunk_targets);
+        const std::vector<int> targets(round.begin() + next_done, round.begin() + end);
+        std::vector<SourceBounds> chunk_boxes;
+        for (int s : targets) chunk_boxes.push_back(boxes[s]);
+        const auto tr0 = Clock::now();
+        const auto fits = model::fit_targets(images, patches, task_params, targets, chunk_boxes,
+                                             fit_options);
+        const double wall = seconds_since(tr0);
+        const int size = static_cast<int>(targets.size());
+        if (size < rep.threads) work.load_imbalance_s += wall * (rep.threads - size) / rep.threads;
+        for (int i = 0; i < size; ++i) {
+          const int s = targets[i];
+          const model::SourceFit& f = fits[i];
+          task_params[s] = f.params;
+          model::record_fit(f, task_records[s]);
+          ++work.fits;
+          work.newton_iterations += f.result.iterations;
+          work.elbo_evaluations += f.result.evaluations;
+          work.active_pixel_visits += f.result.evaluations * f.active_visits;
+          work.inactive_pixel_visits += f.neighbor_visits;
         }
-        if (seconds_since(last_progress) > 10.0) {
-          std::fprintf(stderr,
-                       "celeste run: stage %zu/%d region %zu/%zu: %lld/%ld fits (%.0f %%), %.0f s\n",
-                       st + 1, rep.stages, reg + 1, planned[st].size(),
-                       static_cast<long long>(work_done.fits), fits_total_planned,
-                       100.0 * work_done.fits / std::max(1L, fits_total_planned),
-                       seconds_since(t_start));
-          last_progress = Clock::now();
-        }
+        const bool round_done = end == round_size;
+        next_done = round_done ? 0 : end;
+        if (round_done) state.rounds_done[st][reg] = k + 1;
+        if (after_chunk) after_chunk(targets);
+        if (round_done) break;
       }
     }
+    shared.put_current(region_targets, task_params, task_records);
+  };
+
+  auto print_progress = [&](std::size_t st, std::size_t reg) {
+    if (seconds_since(last_progress) <= 10.0) return;
+    std::fprintf(stderr,
+                 "celeste run: stage %zu/%d region %zu/%zu: %lld/%ld fits (%.0f %%), %.0f s\n",
+                 st + 1, rep.stages, reg + 1, planned[st].size(),
+                 static_cast<long long>(work_done.fits), fits_total_planned,
+                 100.0 * work_done.fits / std::max(1L, fits_total_planned),
+                 seconds_since(t_start));
+    last_progress = Clock::now();
+  };
+
+  if (rep.ranks == 1) {
+    LocalCatalogState local_state(state.stage_start_params, params, state.records);
+    for (std::size_t st = 0; st < stage_list.size(); ++st) {
+      bool stage_begun = false, stage_done = true;
+      for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
+        stage_begun |= state.rounds_done[st][reg] > 0 || state.next_round_targets_done[st][reg] > 0;
+        stage_done &= state.rounds_done[st][reg] == state.rounds_total[st][reg];
+      }
+      if (stage_done) continue;
+      // A stage a checkpoint caught midway keeps the start state the checkpoint saved.
+      if (!stage_begun) local_state.begin_stage();
+      for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
+        if (state.rounds_done[st][reg] == state.rounds_total[st][reg]) continue;
+        fit_region(local_state, st, reg, work_done, [&](const std::vector<int>& targets) {
+          // The chunk's results in the state, so that a checkpoint inside a round has them.
+          local_state.put_current(targets, task_params, task_records);
+          if (seconds_since(last_checkpoint) >= cfg.output.checkpoint_seconds)
+            save_checkpoint(seconds_since(t_inference));
+          print_progress(st, reg);
+        });
+      }
+    }
+  } else {
+#if CELESTE_HAVE_MPI
+    // Every rank fits the tasks the scheduler gives it; rank 0 gets the catalog at the end.
+    MpiCatalogState shared(MPI_COMM_WORLD, params);
+    if (rep.resumed) shared.load_local(state.stage_start_params, params, state.records);
+    std::vector<std::vector<double>> region_costs(stage_list.size());
+    std::vector<std::vector<std::vector<int>>> region_targets(stage_list.size());
+    for (std::size_t st = 0; st < stage_list.size(); ++st)
+      for (const auto& region : *stage_list[st]) {
+        region_costs[st].push_back(region.work);
+        region_targets[st].push_back(region.targets);
+      }
+    DistributedOptions dopt;
+    dopt.fanout = cfg.execution.scheduler_fanout;
+    rep.scheduler_fanout = dopt.fanout;
+    dopt.checkpoint_seconds = cfg.output.checkpoint_seconds;
+    dopt.checkpoint_path = plan.checkpoint;
+    dopt.fitting_s_before = inference_before;
+    const DistributedResult dist = run_stages_distributed(
+        state, shared, region_costs, region_targets,
+        [&](CatalogState& task_state, int st, int reg, WorkCounters& work) {
+          fit_region(task_state, static_cast<std::size_t>(st), static_cast<std::size_t>(reg),
+                     work, nullptr);
+        },
+        dopt);
+    if (rep.rank != 0) return rep;  // rank 0 writes the outputs
+    const double inference_s = work_done.inference_s;
+    const WorkCounters before = work_done;
+    work_done = dist.work;
+    work_done.fits += before.fits;
+    work_done.newton_iterations += before.newton_iterations;
+    work_done.elbo_evaluations += before.elbo_evaluations;
+    work_done.active_pixel_visits += before.active_pixel_visits;
+    work_done.inactive_pixel_visits += before.inactive_pixel_visits;
+    work_done.load_imbalance_s += before.load_imbalance_s;
+    work_done.inference_s = inference_s;
+    rep.rank_activity = dist.ranks;
+    rep.task_times = dist.tasks;
+    rep.checkpoints_written += dist.checkpoints_written;
+#endif
   }
   // All fitting done. The final checkpoint (a kill while writing the outputs then redoes none
   // of the fitting) is timed with the output, so that the fitting time it records, the

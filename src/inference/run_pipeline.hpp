@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/options.hpp"
+#include "inference/rank_activity.hpp"
 #include "survey/source_result.hpp"
 
 namespace celeste::inference {
@@ -59,6 +60,12 @@ struct RunReport {
   long resumed_fits = 0;
   long resumed_rounds = 0;
   double resumed_inference_s = 0;
+  // Distributed runs (mpirun -np N): this process's rank, the rank count, and on rank 0 what
+  // every rank did and every task's time (empty with one rank).
+  int rank = 0, ranks = 1;
+  int scheduler_fanout = 0;
+  std::vector<RankActivity> rank_activity;
+  std::vector<TaskTime> task_times;
 };
 
 struct RunControl {

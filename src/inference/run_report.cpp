@@ -52,6 +52,26 @@ std::string report_json(const RunReport& r) {
     << ", \"resumed\": " << (r.resumed ? "true" : "false")
     << ", \"resumed_fits\": " << r.resumed_fits << ", \"resumed_rounds\": " << r.resumed_rounds
     << ", \"resumed_inference_s\": " << json_number(r.resumed_inference_s) << "},\n";
+  // Distributed runs: per rank (docs/run.md) and per task (input of `celeste schedule-sim`).
+  o << "  \"mpi_ranks\": " << r.ranks << ",\n  \"scheduler_fanout\": " << r.scheduler_fanout
+    << ",\n  \"ranks\": [";
+  for (std::size_t i = 0; i < r.rank_activity.size(); ++i) {
+    const RankActivity& a = r.rank_activity[i];
+    o << (i ? ",\n    " : "\n    ") << "{\"rank\": " << a.rank << ", \"tasks\": " << a.tasks
+      << ", \"sources\": " << a.sources << ", \"task_processing_s\": " << json_number(a.fitting_s)
+      << ", \"waiting_s\": " << json_number(a.waiting_s)
+      << ", \"load_imbalance_s\": " << json_number(a.idle_s) << ", \"rma_gets\": " << a.rma.gets
+      << ", \"rma_puts\": " << a.rma.puts << ", \"rma_bytes_got\": " << a.rma.bytes_got
+      << ", \"rma_bytes_put\": " << a.rma.bytes_put
+      << ", \"scheduler_messages\": " << a.scheduler_messages << "}";
+  }
+  o << (r.rank_activity.empty() ? "" : "\n  ") << "],\n  \"tasks\": [";
+  for (std::size_t i = 0; i < r.task_times.size(); ++i) {
+    const TaskTime& t = r.task_times[i];
+    o << (i ? ", " : "") << "{\"stage\": " << t.stage << ", \"id\": " << t.region
+      << ", \"rank\": " << t.rank << ", \"seconds\": " << json_number(t.seconds) << "}";
+  }
+  o << "],\n";
   o << "  \"outputs\": [";
   for (std::size_t i = 0; i < r.outputs.size(); ++i)
     o << (i ? ", " : "") << json_quoted(r.outputs[i]);
@@ -95,6 +115,17 @@ std::string report_summary(const RunReport& r) {
       std::snprintf(buf, sizeof buf, "    flag %-20s %d sources\n", name.c_str(), count);
       o << buf;
     }
+  if (!r.rank_activity.empty()) {
+    const RankActivity* worst = &r.rank_activity.front();
+    for (const auto& a : r.rank_activity)
+      if (a.idle_s + a.waiting_s > worst->idle_s + worst->waiting_s) worst = &a;
+    std::snprintf(buf, sizeof buf,
+                  "  %d MPI ranks (scheduler fan-out %d); worst rank %d: %d tasks, %.2f s "
+                  "fitting, %.2f s waiting, %.2f s idle at the end of stages\n",
+                  r.ranks, r.scheduler_fanout, worst->rank, worst->tasks, worst->fitting_s,
+                  worst->waiting_s, worst->idle_s);
+    o << buf;
+  }
   for (const auto& p : r.outputs) o << "  wrote " << p << "\n";
   return o.str();
 }

@@ -1,0 +1,53 @@
+#pragma once
+// The fitting phase of a run over several MPI ranks: per stage, the regions (tasks) are handed
+// out by the dynamic tree scheduler (scheduling/dtree.hpp), every rank fits what it is given
+// against the shared catalog state (MpiCatalogState), and rank 0 keeps the table of finished
+// tasks from which it writes consistent checkpoints. The catalog is the one-rank catalog
+// bitwise: a task reads only the stage's start state (catalog_state.hpp).
+#include "celeste/version.hpp"
+
+#if CELESTE_HAVE_MPI
+#include <mpi.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "inference/checkpoint.hpp"
+#include "inference/mpi_catalog_state.hpp"
+#include "inference/rank_activity.hpp"
+
+namespace celeste::inference {
+
+struct DistributedOptions {
+  MPI_Comm comm = MPI_COMM_WORLD;
+  int fanout = 8;                        // execution.scheduler.fanout
+  double checkpoint_seconds = 300;       // output.checkpoint_seconds (rank 0's clock)
+  std::string checkpoint_path;           // written by rank 0 only
+  double fitting_s_before = 0;           // fitting time of earlier sessions (resume)
+};
+
+struct DistributedResult {
+  WorkCounters work;                    // this session, all ranks (valid on rank 0)
+  std::vector<RankActivity> ranks;      // one per rank (rank 0)
+  std::vector<TaskTime> tasks;          // every task of this session (rank 0)
+  int checkpoints_written = 0;
+};
+
+// Fits region `region` of stage `stage` (0-based), reading and writing `shared`, adding its
+// work to `work`; `state` holds the task's progress (a resumed partial region continues).
+using TaskRunner = std::function<void(CatalogState& shared, int stage, int region,
+                                      WorkCounters& work)>;
+
+// Collective over options.comm. `state` is the same on every rank on entry (fresh or read from
+// a checkpoint) and `shared` holds it. `region_costs[stage][region]` orders the tasks;
+// `region_targets` names each region's targets (for the checkpoint snapshots). On return rank
+// 0's `state` holds the final parameters, records and counters (other ranks' is stale).
+DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& shared,
+                                         const std::vector<std::vector<double>>& region_costs,
+                                         const std::vector<std::vector<std::vector<int>>>& region_targets,
+                                         const TaskRunner& run_task,
+                                         const DistributedOptions& options);
+
+}  // namespace celeste::inference
+#endif

@@ -1,0 +1,31 @@
+#pragma once
+// What each rank of a distributed run did, and how long each task took: the run report's
+// per-rank breakdown and task list (docs/run.md), also input to `celeste schedule-sim`.
+#include <cstdint>
+
+namespace celeste::inference {
+
+struct RmaCounters {
+  std::int64_t gets = 0, puts = 0;  // MPI_Get / MPI_Put calls (one per run of sources)
+  std::int64_t bytes_got = 0, bytes_put = 0;
+};
+
+struct RankActivity {
+  int rank = 0;
+  int tasks = 0;
+  long sources = 0;             // targets of its tasks
+  double fitting_s = 0;         // inside tasks
+  double waiting_s = 0;         // waiting for work before its stage ended
+  double idle_s = 0;            // after its last task until the stage ended, over stages
+  RmaCounters rma;
+  long scheduler_messages = 0;  // sent + received
+};
+
+struct TaskTime {
+  int stage = 0;  // 1-based
+  int region = 0;
+  int rank = 0;
+  double seconds = 0;
+};
+
+}  // namespace celeste::inference
