@@ -26,11 +26,16 @@ const std::vector<Command>& commands() {
        "  --threads N   number of host threads (default: OMP_NUM_THREADS or all cores)\n",
        cmd_info},
       {"run", "fit a catalog: images + initial catalog -> catalog (FITS, HDF5) + report",
-       "usage: celeste run CONFIG.yaml [--threads N] [--resume]\n"
+       "usage: celeste run CONFIG.yaml [--threads N] [--backend B] [--resume]\n"
+       "       mpirun -np R celeste run CONFIG.yaml [--threads N] ...   (R MPI ranks)\n"
        "\n"
        "The production job: loads the images overlapping the configured sky region,\n"
        "initialises sources from a catalog, fits every source by variational inference and\n"
        "writes the catalog (FITS binary table and HDF5) with a run report.\n"
+       "  --threads N   host threads per rank (default: execution.threads, else all cores)\n"
+       "  --backend B   Kokkos execution space: serial, openmp or cuda, among those this\n"
+       "                build has (celeste info); default execution.backend, else the\n"
+       "                build's default\n"
        "  --resume   continue from output.directory/checkpoint.ckpt (written every\n"
        "             output.checkpoint_seconds); the catalog is the uninterrupted run's\n"
        "Configuration keys: docs/config.md. Exit codes: 0 ok, 1 failure or no source\n"

@@ -20,6 +20,8 @@ int cmd_run(CommandArgs& a) {
     std::string v;
     if (take_option(a.args, i, "--threads", v))
       threads = parse_int_option("--threads", v);
+    else if (take_option(a.args, i, "--backend", v))
+      control.backend = v;
     else if (a.args[i] == "--resume")
       control.resume = true;
     else if (a.args[i].rfind("--", 0) == 0)

@@ -38,6 +38,7 @@
 #include "model/patches.hpp"
 #include "model/render.hpp"
 #include "model/source_fit.hpp"
+#include "runtime/backend.hpp"
 #include "util/error.hpp"
 
 namespace celeste::inference {
@@ -180,8 +181,13 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   RunReport rep;
   rep.run_id = new_run_id();
   rep.config_file = cfg.file;
-  rep.backend = Kokkos::DefaultExecutionSpace::name();
-  rep.threads = Kokkos::DefaultExecutionSpace().concurrency();
+  // The execution space the fits run on (checked before any work: an unknown or absent one is
+  // a ConfigError naming the backends of this build).
+  const std::string backend = !control.backend.empty() ? control.backend : cfg.execution.backend;
+  runtime::with_backend(backend, [&](auto space) {
+    rep.backend = space.name();
+    rep.threads = static_cast<int>(space.concurrency());
+  });
   rep.passes = cfg.inference.passes;
   rep.flops_per_visit = bench::flops_per_active_visit(cfg.model.psf_components);
 
@@ -295,6 +301,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   tr.initial_radius = cfg.optimizer.initial_radius;
   tr.max_radius = cfg.optimizer.max_radius;
   fit_options.type_prior = cfg.model.type_prior;
+  fit_options.backend = backend;
 
   // Every region's rounds, planned up front in its fixed (pass, batch, round) order: the unit
   // of progress a checkpoint records.
@@ -365,6 +372,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
 
   // The tasks: a region's fits read every other source at the stage's start (CatalogState),
   // so the result does not depend on the order of the regions nor on who fits them.
+  const char* fitted_on = nullptr;
   std::vector<Params> task_params(params);  // a task's view: stage start + its own progress
   std::vector<survey::SourceResult> task_records(S);
   const std::int64_t chunk_targets = std::int64_t{kChunkTargetsPerThread} * rep.threads;
@@ -399,6 +407,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         for (int i = 0; i < size; ++i) {
           const int s = targets[i];
           const model::SourceFit& f = fits[i];
+          fitted_on = f.execution_space;  // what really ran, for the report
           task_params[s] = f.params;
           model::record_fit(f, task_records[s]);
           ++work.fits;
@@ -503,6 +512,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   rep.active_pixel_visits = work_done.active_pixel_visits;
   rep.inactive_pixel_visits = work_done.inactive_pixel_visits;
   rep.timings.load_imbalance = work_done.load_imbalance_s;
+
+  if (fitted_on) rep.backend = fitted_on;
 
   // ---------------------------------------------------------------- outputs
   std::vector<survey::SourceResult> results;  // one per target, catalog order

@@ -71,6 +71,9 @@ struct RunReport {
 struct RunControl {
   // Continue from output.directory/checkpoint.ckpt when it is there (`celeste run --resume`).
   bool resume = false;
+  // Kokkos execution space by name (`celeste run --backend`); "" = execution.backend, and
+  // when that is empty too, the build's default.
+  std::string backend;
 };
 
 // Runs the whole job; throws InputError / ConfigError on bad inputs (nothing written then).

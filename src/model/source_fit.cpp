@@ -8,6 +8,7 @@
 #include "celeste/model/color_prior.hpp"
 #include "celeste/model/fit_sources.hpp"
 #include "celeste/model_constants.hpp"
+#include "runtime/backend.hpp"
 
 namespace celeste::model {
 
@@ -15,14 +16,18 @@ SourceBounds target_bounds(double ra0, double dec0) {
   return make_source_bounds(ra0, dec0, constants::kPositionHalfWidthDeg);
 }
 
-std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
-                                   const SurveyPatches& patches,
-                                   const std::vector<SourceParams>& params,
-                                   const std::vector<int>& targets,
-                                   const std::vector<SourceBounds>& target_box,
-                                   const FitOptions& options) {
-  using Exec = Kokkos::DefaultExecutionSpace;
-  using Mem = Exec::memory_space;
+namespace {
+
+// The fit on execution space Exec: the batch is uploaded to Exec's memory, fitted there, and
+// the results copied back.
+template <class Exec>
+std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
+                                      const SurveyPatches& patches,
+                                      const std::vector<SourceParams>& params,
+                                      const std::vector<int>& targets,
+                                      const std::vector<SourceBounds>& target_box,
+                                      const FitOptions& options) {
+  using Mem = typename Exec::memory_space;
   const int T = static_cast<int>(targets.size());
   std::vector<SourceFit> out(T);
   if (T == 0) return out;
@@ -65,6 +70,7 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
     out[t].result = results_h(t);
     out[t].active_visits = host.active_visits[t];
     out[t].neighbor_visits = host.neighbor_visits[t];
+    out[t].execution_space = Exec::name();
     out[t].lr_sd.fill(std::nan(""));
   }
   if (options.linear_response) {
@@ -88,6 +94,19 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
+                                   const SurveyPatches& patches,
+                                   const std::vector<SourceParams>& params,
+                                   const std::vector<int>& targets,
+                                   const std::vector<SourceBounds>& target_box,
+                                   const FitOptions& options) {
+  return runtime::with_backend(options.backend, [&](auto space) {
+    return fit_targets_on<decltype(space)>(images, patches, params, targets, target_box, options);
+  });
 }
 
 void record_fit(const SourceFit& fit, survey::SourceResult& record) {

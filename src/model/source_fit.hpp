@@ -4,6 +4,7 @@
 // batched Newton trust-region kernel (kernels/celeste/model/fit_sources.hpp) and return the new
 // parameters with per-source optimizer statistics.
 #include <array>
+#include <string>
 #include <vector>
 
 #include "celeste/model/linear_response.hpp"
@@ -35,6 +36,9 @@ inline optimizer::NewtonTrustRegionOptions elbo_trust_region_options() {
 struct FitOptions {
   optimizer::NewtonTrustRegionOptions trust_region = elbo_trust_region_options();
   int team_size = 1;  // threads per source (1: sources in parallel, deterministic)
+  // Kokkos execution space to fit on, by name ("serial", "openmp", "cuda"; "" = the build's
+  // default); one not compiled in is a ConfigError naming those that are (runtime/backend.hpp).
+  std::string backend;
   // Φ (model.md §1.3; P's values)
   std::array<double, kNumTypes> type_prior{constants::kTypePriorP[0], constants::kTypePriorP[1]};
   // Linear-response uncertainties at the optimum (kernels/celeste/model/linear_response.hpp):
@@ -56,6 +60,7 @@ struct SourceFit {
   optimizer::OptimizerResult result;  // status, iterations, flags, f_initial/f_final = −ELBO
   long active_visits = 0;             // pixel visits per ELBO evaluation
   long neighbor_visits = 0;           // neighbour contributions computed for the background
+  const char* execution_space = "";   // Kokkos name of the space the fit ran on ("OpenMP")
   // Linear-response posterior sds at the optimum, by canonical index: set for the 16 mean
   // parameters (position in degrees, θ ρ φ σ, γ_i, β_{i,j}); NaN elsewhere and where
   // conditioned on (see lr_flags and model::lr_flag). All NaN when options.linear_response is

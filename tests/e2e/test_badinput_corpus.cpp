@@ -158,6 +158,9 @@ std::string expand(std::string s, const Paths& p) {
   return replace_all(s, "{dir}", p.dir);
 }
 
+// The start of an ELF binary with embedded NULs (13 bytes; sizeof counts the final NUL too).
+constexpr char kElfGarbage[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\xff\xfe";
+
 std::vector<Case> corpus() {
   std::vector<Case> c;
   auto add = [&](Case x) { c.push_back(std::move(x)); };
@@ -318,7 +321,7 @@ std::vector<Case> corpus() {
   add({"yaml list as key", Y, false, yaml("? [a, b]\n: 1\n"), run, 2, {"{run}:", "a key must be a plain word"}});
   add({"yaml syntax error", Y, false, yaml_text("images: [a\noutput: {\n"), run, 2, {"{run}:", "YAML syntax error"}});
   add({"yaml empty", Y, false, yaml_text(""), run, 2, {"{run}", "empty"}});
-  add({"yaml binary garbage", Y, false, yaml_text(std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\xff\xfe", 15)), run, 2, {"{run}"}});
+  add({"yaml binary garbage", Y, false, yaml_text(std::string(kElfGarbage, sizeof kElfGarbage - 1)), run, 2, {"{run}"}});
   add({"yaml deep nesting", Y, false, yaml_text("images: " + std::string(3000, '[') + std::string(3000, ']') + "\n"), run, 2, {"{run}"}});
   add({"yaml psf_components 9", Y, false, yaml("model:\n  psf_components: 9\n"), run, 2, {"{run}:", "model.psf_components", "1..4"}});
   add({"yaml reversed region", Y, false, yaml("region:\n  ra: [2, 1]\n  dec: [0, 1]\n"), run, 2, {"{run}:", "region.ra"}});
