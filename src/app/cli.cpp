@@ -63,8 +63,11 @@ const std::vector<Command>& commands() {
        "calibration of the posterior uncertainties.\n",
        cmd_score},
       {"bench", "benchmarks: ELBO kernel and per-source fit throughput, machine peak FLOP rate",
-       "usage: celeste bench elbo|fit|peak [--json] [--threads N] [--sources N] [--seconds S]\n"
+       "usage: celeste bench elbo|fit|peak [--json] [--threads N] [--backend B] [--sources N]\n"
+       "                                   [--seconds S]\n"
        "\n"
+       "  --backend B   Kokkos execution space for elbo and fit: serial, openmp or cuda,\n"
+       "                among those this build has (celeste info); peak is always the host\n"
        "  elbo   value+gradient+Hessian throughput on a realistic synthetic batch\n"
        "  fit    per-source Newton trust-region fits: sources/s per core on the same field\n"
        "  peak   this machine's double-precision peak FLOP rate (microbenchmark)\n",

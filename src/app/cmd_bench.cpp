@@ -17,6 +17,7 @@ int cmd_bench(CommandArgs& a) {
   const std::string what = a.args[0];
   bool json = false;
   int threads = 0, sources = 500;
+  std::string backend;
   double seconds = 3.0;
   for (std::size_t i = 1; i < a.args.size(); ++i) {
     std::string v;
@@ -24,6 +25,8 @@ int cmd_bench(CommandArgs& a) {
       json = true;
     else if (take_option(a.args, i, "--threads", v))
       threads = parse_int_option("--threads", v);
+    else if (take_option(a.args, i, "--backend", v))
+      backend = v;
     else if (take_option(a.args, i, "--sources", v))
       sources = parse_int_option("--sources", v);
     else if (take_option(a.args, i, "--seconds", v))
@@ -33,7 +36,7 @@ int cmd_bench(CommandArgs& a) {
   }
   runtime::Runtime rt(a.argc, a.argv, {threads, true});
   if (what == "fit") {
-    const auto r = bench::bench_fit(sources, seconds);
+    const auto r = bench::bench_fit(sources, seconds, backend);
     if (json) {
       std::printf(
           "{\"benchmark\": \"fit\", \"backend\": \"%s\", \"threads\": %d, \"sources\": %d, "
@@ -69,7 +72,7 @@ int cmd_bench(CommandArgs& a) {
                   peak.gflops, peak.threads, peak.backend.c_str());
     return kExitOk;
   }
-  auto r = bench::bench_elbo(sources, seconds);
+  auto r = bench::bench_elbo(sources, seconds, backend);
   r.peak_gflops = peak.gflops;
   r.peak_fraction = r.gflops / peak.gflops;
   if (json) {

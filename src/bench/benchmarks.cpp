@@ -12,6 +12,7 @@
 #include "model/init_params.hpp"
 #include "model/patches.hpp"
 #include "model/source_fit.hpp"
+#include "runtime/backend.hpp"
 
 namespace celeste::bench {
 namespace {
@@ -97,9 +98,11 @@ BenchField make_bench_field(int sources) {
 
 }  // namespace
 
-ElboBenchResult bench_elbo(int sources, double seconds) {
-  using Exec = Kokkos::DefaultExecutionSpace;
-  using Mem = Exec::memory_space;
+namespace {
+
+template <class Exec>
+ElboBenchResult bench_elbo_on(int sources, double seconds) {
+  using Mem = typename Exec::memory_space;
   ElboBenchResult r;
   const BenchField field = make_bench_field(sources);
   const auto& cfg = field.cfg;
@@ -146,8 +149,15 @@ ElboBenchResult bench_elbo(int sources, double seconds) {
   return r;
 }
 
-FitBenchResult bench_fit(int sources, double seconds) {
-  using Exec = Kokkos::DefaultExecutionSpace;
+}  // namespace
+
+ElboBenchResult bench_elbo(int sources, double seconds, const std::string& backend) {
+  return runtime::with_backend(backend, [&](auto space) {
+    return bench_elbo_on<decltype(space)>(sources, seconds);
+  });
+}
+
+FitBenchResult bench_fit(int sources, double seconds, const std::string& backend) {
   FitBenchResult r;
   const BenchField field = make_bench_field(sources);  // the field of bench_elbo
   const auto& survey = field.survey;
@@ -163,6 +173,10 @@ FitBenchResult bench_fit(int sources, double seconds) {
     boxes.push_back(model::target_bounds(survey.initial[s].ra, survey.initial[s].dec));
   }
   model::FitOptions options;
+  options.backend = backend;
+  runtime::with_backend(backend, [&](auto space) {
+    r.threads = static_cast<int>(space.concurrency());
+  });
   {
     // Host-side task assembly alone (also part of every fit below).
     const auto t0 = Clock::now();
@@ -181,8 +195,7 @@ FitBenchResult bench_fit(int sources, double seconds) {
   r.repetitions = reps;
   r.sources = static_cast<int>(targets.size());
   r.images = static_cast<int>(survey.images.size());
-  r.threads = Exec().concurrency();
-  r.backend = Exec::name();
+  r.backend = fits.empty() ? "" : fits.front().execution_space;  // what really ran
   long iterations = 0;
   double visits = 0;
   for (const auto& f : fits) {

@@ -25,7 +25,8 @@ struct ElboBenchResult {
 };
 // Value + gradient + Hessian of every source of a synthetic SDSS-like field (5 bands,
 // `sources` sources, catalog-initialised neighbours), repeated for at least `seconds`.
-ElboBenchResult bench_elbo(int sources, double seconds);
+// `backend`: Kokkos execution space by name ("" = the build's default; runtime/backend.hpp).
+ElboBenchResult bench_elbo(int sources, double seconds, const std::string& backend = "");
 
 struct FitBenchResult {
   int sources = 0, images = 0, threads = 0, repetitions = 0;
@@ -41,6 +42,6 @@ struct FitBenchResult {
 // Per-source Newton trust-region fits of every source of a synthetic SDSS-like field (5
 // bands, catalog-initialised neighbours, targets from the generic initialization, linear-
 // response uncertainties on), repeated for at least `seconds`.
-FitBenchResult bench_fit(int sources, double seconds);
+FitBenchResult bench_fit(int sources, double seconds, const std::string& backend = "");
 
 }  // namespace celeste::bench

@@ -81,5 +81,21 @@ TEST(RunBackend, ConfiguredBackendIsTheOneThatRuns) {
   }
 }
 
+TEST(RunBackend, BenchTakesTheBackendToo) {
+  const std::string names = runtime::enabled_backend_names();
+  if (names.find("serial") == std::string::npos) GTEST_SKIP() << "no Serial in " << names;
+  const auto fit = run_celeste("bench fit --backend serial --sources 8 --seconds 1 --json");
+  ASSERT_EQ(fit.status, 0) << fit.output;
+  EXPECT_NE(fit.output.find("\"backend\": \"Serial\", \"threads\": 1,"), std::string::npos)
+      << fit.output;
+  const auto elbo = run_celeste("bench elbo --backend serial --sources 20 --seconds 1 --json");
+  ASSERT_EQ(elbo.status, 0) << elbo.output;
+  EXPECT_NE(elbo.output.find("\"backend\": \"Serial\", \"threads\": 1,"), std::string::npos)
+      << elbo.output;
+  const auto bad = run_celeste("bench fit --backend nosuch");
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("backend 'nosuch' is not enabled"), std::string::npos) << bad.output;
+}
+
 }  // namespace
 }  // namespace celeste::testing
