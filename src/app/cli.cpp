@@ -1,6 +1,9 @@
 #include "app/cli.hpp"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -9,6 +12,7 @@
 #include "util/checked_int.hpp"
 #include "util/error.hpp"
 #include "util/limits.hpp"
+#include "util/text_format.hpp"
 #include "celeste/version.hpp"
 
 namespace celeste::app {
@@ -72,6 +76,28 @@ const std::vector<Command>& commands() {
        "  fit    per-source Newton trust-region fits: sources/s per core on the same field\n"
        "  peak   this machine's double-precision peak FLOP rate (microbenchmark)\n",
        cmd_bench},
+      {"schedule-sim", "predict distributed runs: the tree scheduler on P virtual ranks",
+       "usage: celeste schedule-sim (--report REPORT.json | --synthetic N [--seed S]\n"
+       "                            [--stages S] [--median-s X] [--sigma X])\n"
+       "                            [--ranks 1,2,4,...] [--fanout F] [--latency-us X]\n"
+       "                            [--poll-ms X] [--prefetch-s X] [--chunk-divisor K] [--json]\n"
+       "\n"
+       "Discrete-event simulation of the dynamic tree scheduler of distributed runs on P\n"
+       "virtual ranks (no MPI): per P the predicted makespan, its lower bound, efficiency\n"
+       "(task-seconds / (P x makespan)), load imbalance and waiting (fractions of P x\n"
+       "makespan) and scheduler messages. docs/scheduling.md, \"Simulator\".\n"
+       "  --report FILE     per-task durations of a run report (key \"tasks\")\n"
+       "  --synthetic N     N tasks per stage, log-normal durations (median 10 s, sigma 0.5)\n"
+       "  --seed S, --stages S (default 1, 2), --median-s X, --sigma X: the synthetic survey\n"
+       "  --ranks LIST      virtual rank counts (default 1,2,4,...,8192)\n"
+       "  --fanout F        tree fan-out (default 8)\n"
+       "  --latency-us X    per-message latency in microseconds (default 5)\n"
+       "  --poll-ms X       a fitting rank reads its messages every X ms (default 0: at once)\n"
+       "  --prefetch-s X    a rank asks for its next task X s before the running one ends\n"
+       "                    (default 0: when idle)\n"
+       "  --chunk-divisor K chunk rule's k (default 2)\n"
+       "  --json            one JSON object instead of the table\n",
+       cmd_schedule_sim},
   };
   return table;
 }
@@ -83,7 +109,7 @@ void print_usage(std::FILE* out) {
                "Celeste-K %s: Bayesian variational inference for astronomical catalogs\n"
                "\nusage: celeste COMMAND [ARGS...]\n\ncommands:\n",
                CELESTE_VERSION_STRING);
-  for (const auto& c : commands()) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : commands()) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
   std::fprintf(out, "\n`celeste COMMAND --help` describes one command.\n");
 }
 
@@ -134,6 +160,25 @@ int parse_int_option(const std::string& name, const std::string& value, long lon
                                      ? " (too large)"
                                      : " (not an integer)"),
                    {"", 0, 0, name, value});
+}
+
+double parse_number_option(const std::string& name, const std::string& value, double lo,
+                           double hi) {
+  const std::string shown = value.size() > 40 ? value.substr(0, 37) + "..." : value;
+  const auto fail = [&](const std::string& why) {
+    return UsageError("option " + name + ": expected a number in [" + format_significant(lo, 6) +
+                          ", " + format_significant(hi, 6) + "], got '" + shown + "'" + why,
+                      {"", 0, 0, name, value});
+  };
+  // strtod alone accepts leading spaces, "nan", "inf" and hexadecimal: only plain decimals here.
+  if (value.empty() || value.find_first_not_of("+-.0123456789eE") != std::string::npos)
+    throw fail(" (not a number)");
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() + value.size()) throw fail(" (not a number)");
+  if (errno == ERANGE || !std::isfinite(v) || v < lo || v > hi) throw fail(" (out of range)");
+  return v;
 }
 
 int parse_int_option(const std::string& name, const std::string& value) {

@@ -33,6 +33,10 @@ bool take_option(const std::vector<std::string>& args, std::size_t& i, const std
 int parse_int_option(const std::string& name, const std::string& value);
 int parse_int_option(const std::string& name, const std::string& value, long long lo,
                      long long hi, const std::string& why);
+// `--name VALUE` as a finite decimal number in [lo, hi] (the whole text: "5", "2.5e-3");
+// UsageError naming the option, the range and the value otherwise.
+double parse_number_option(const std::string& name, const std::string& value, double lo,
+                           double hi);
 
 // Subcommands (defined in app/cmd_*.cpp).
 int cmd_info(CommandArgs&);
@@ -41,5 +45,6 @@ int cmd_generate(CommandArgs&);
 int cmd_score(CommandArgs&);
 int cmd_bench(CommandArgs&);
 int cmd_psf(CommandArgs&);
+int cmd_schedule_sim(CommandArgs&);
 
 }  // namespace celeste::app

@@ -165,7 +165,8 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
       ++table.finished;
     }
     add(table.finished_work, p.work);
-    result.tasks.push_back({p.stage + 1, p.region, p.rank, p.seconds});
+    result.tasks.push_back({p.stage + 1, p.region, p.rank, p.seconds,
+                            region_costs[p.stage][p.region]});
   };
 
   for (std::size_t st = 0; st < region_costs.size(); ++st) {
@@ -247,7 +248,7 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
         p.stage = static_cast<int>(st);
         p.region = task->id;
         p.rank = rank;
-        run_task(shared, static_cast<int>(st), task->id, p.work);
+        run_task(shared, static_cast<int>(st), task->id, p.work, pump);
         p.seconds = seconds_since(t0);
         add(session, p.work);
         ++me.tasks;

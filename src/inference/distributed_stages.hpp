@@ -36,8 +36,10 @@ struct DistributedResult {
 
 // Fits region `region` of stage `stage` (0-based), reading and writing `shared`, adding its
 // work to `work`; `state` holds the task's progress (a resumed partial region continues).
+// `poll` is called between chunks of fits: the rank serves its scheduler messages (its
+// children's requests) while it works.
 using TaskRunner = std::function<void(CatalogState& shared, int stage, int region,
-                                      WorkCounters& work)>;
+                                      WorkCounters& work, const std::function<void()>& poll)>;
 
 // Collective over options.comm. `state` is the same on every rank on entry (fresh or read from
 // a checkpoint) and `shared` holds it. `region_costs[stage][region]` orders the tasks;

@@ -26,6 +26,7 @@ struct TaskTime {
   int region = 0;
   int rank = 0;
   double seconds = 0;
+  double cost = 0;  // the scheduler's estimate (the region's active pixels)
 };
 
 }  // namespace celeste::inference

@@ -479,9 +479,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     dopt.fitting_s_before = inference_before;
     const DistributedResult dist = run_stages_distributed(
         state, shared, region_costs, region_targets,
-        [&](CatalogState& task_state, int st, int reg, WorkCounters& work) {
+        [&](CatalogState& task_state, int st, int reg, WorkCounters& work,
+            const std::function<void()>& poll) {
           fit_region(task_state, static_cast<std::size_t>(st), static_cast<std::size_t>(reg),
-                     work, nullptr);
+                     work, [&](const std::vector<int>&) { poll(); });
         },
         dopt);
     if (rep.rank != 0) return rep;  // rank 0 writes the outputs

@@ -69,7 +69,8 @@ std::string report_json(const RunReport& r) {
   for (std::size_t i = 0; i < r.task_times.size(); ++i) {
     const TaskTime& t = r.task_times[i];
     o << (i ? ", " : "") << "{\"stage\": " << t.stage << ", \"id\": " << t.region
-      << ", \"rank\": " << t.rank << ", \"seconds\": " << json_number(t.seconds) << "}";
+      << ", \"rank\": " << t.rank << ", \"seconds\": " << json_number(t.seconds)
+      << ", \"cost\": " << json_number(t.cost) << "}";
   }
   o << "],\n";
   o << "  \"outputs\": [";

@@ -91,7 +91,8 @@ bool DtreeRank::upstream_exhausted() const {
 }
 
 int DtreeRank::child_index(int rank) const {
-  const long long index = static_cast<long long>(rank) - (static_cast<long long>(fanout_) * rank_ + 1);
+  const long long first_child = static_cast<long long>(fanout_) * rank_ + 1;
+  const long long index = static_cast<long long>(rank) - first_child;
   if (index < 0 || index >= static_cast<long long>(children_.size())) return -1;
   return static_cast<int>(index);
 }
@@ -109,20 +110,24 @@ std::vector<SchedulerMessage> DtreeRank::take_outbox() {
   return out;
 }
 
-// The chunk rule: the front tasks whose cost adds up to at most
-//   cost(queue) * s_child / (k * s_self),
-// at least one. The child's subtree gets 1/k of its ranks' proportional share of what this
-// rank holds, so a queue that is refilled in proportion to the subtree (its own parent applies
-// the same rule) hands each rank about 1/k of its fair share of the remaining work per chunk:
-// early chunks are large (few messages), late ones small (balanced end). Cost, not task count,
-// so one expensive task is not handed out together with many others.
+// The chunk rule, for a child whose subtree has s_c of this subtree's S ranks: the front tasks
+// whose cost adds up to at most cost(queue) * s_c / (k * S), and at least ceil(s_c / k) tasks
+// (all that is queued if fewer). The child's subtree gets 1/k of its ranks' proportional share of
+// what this rank holds, so early chunks are large (few messages) and late ones small (balanced
+// end); cost, not task count, so one expensive task is not handed out with many others. The
+// minimum of 1/k task per rank of the subtree keeps a large subtree from asking for one task at
+// a time at the end of a stage, when every request waits for its parent's next poll (a parent
+// answers each child at most once per poll). docs/scheduling.md, "Tree and queues".
 std::size_t DtreeRank::chunk_size_for(int child) const {
-  const double share = queued_cost_ * child_subtree_ranks_[child_index(child)] /
-                       (options_.chunk_divisor * subtree_ranks_);
-  std::size_t n = 1;
-  double taken = queue_.front().cost;
-  while (n < queue_.size() && taken + queue_[n].cost <= share) taken += queue_[n++].cost;
-  return n;
+  const int subtree = child_subtree_ranks_[child_index(child)];
+  const double share = queued_cost_ * subtree / (options_.chunk_divisor * subtree_ranks_);
+  const std::size_t at_least = std::min(
+      queue_.size(), static_cast<std::size_t>(std::ceil(subtree / options_.chunk_divisor)));
+  std::size_t n = 0;
+  double taken = 0;
+  while (n < queue_.size() && (n < at_least || taken + queue_[n].cost <= share))
+    taken += queue_[n++].cost;
+  return std::max<std::size_t>(n, 1);
 }
 
 void DtreeRank::serve_child(int child) {
@@ -161,7 +166,8 @@ void DtreeRank::advance() {
   }
   // 2. Refill on demand only: the queue is empty and this rank's worker or a child wants a task.
   //    Refilling ahead (below a threshold) commits work to a subtree before it is needed; at
-  //    the end of a stage that work waits there while other subtrees are idle (docs).
+  //    the end of a stage that work waits there while other subtrees are idle
+  //    (docs/scheduling.md, "Tree and queues").
   if (parent_ >= 0 && !no_more_work_ && !request_outstanding_ && queue_.empty() &&
       (wants_work_ || !waiting_children_.empty())) {
     SchedulerMessage m;
@@ -248,7 +254,7 @@ void DtreeRank::receive(const SchedulerMessage& m) {
     case SchedulerMessage::kSubtreeDone:
       if (child < 0) bad("\"subtree done\" comes from a child");
       if (child_done_[child]) bad("the child already reported done");
-      if (m.count < 0 || m.count > sent_to_child_[child]) bad("more tasks done than were sent");
+      if (m.count != sent_to_child_[child]) bad("its subtree did not run what it was sent");
       child_done_[child] = true;
       subtree_finished_ += m.count;
       break;

@@ -9,14 +9,18 @@
 //   - Ranks form a tree with fan-out F: children(r) = F*r+1 .. F*r+F, parent (r-1)/F.
 //   - Rank 0 owns the stage's tasks, sorted by cost, largest first. Every rank keeps a queue,
 //     fits tasks from its front, and serves its children's requests from it.
-//   - A rank asks its parent for work when it holds fewer queued tasks than its subtree has
-//     ranks; a parent hands a child the front tasks worth cost(queue) * s_child / (k * s_self)
-//     (at least one): chunks shrink as the queue drains.
+//   - A rank asks its parent for work when its queue is empty and its own worker (next_task()
+//     found nothing) or a child wants a task; a parent hands a child the front tasks worth
+//     cost(queue) * s_child / (k * s_self), at least ceil(s_child / k) of them, where s is the
+//     number of ranks in a subtree: chunks shrink as the queue drains.
 //   - Termination: a rank reports kSubtreeDone once its parent said kNoMoreWork, its queue is
 //     empty, its tasks have finished and all its children reported; the root then sends
 //     kStageOver down the tree.
-// Transport requirements: messages between two ranks arrive (each exactly once); order may
-// change (kNoMoreWork carries the count of tasks sent, so it takes effect only after they came).
+// Transport requirements: every message is delivered, exactly once; order does not matter (
+// between two ranks at most one message is in flight each way: a child sends its next request
+// only after the answer to the last one, and kSubtreeDone and kStageOver close the exchange).
+// Between stages: once receive() makes stage_over() true, start the next stage's DtreeRank
+// before delivering the next message (a child's request for stage s+1 can follow at once).
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -62,7 +66,9 @@ class DtreeRank {
 
   // The next task to fit, from the front of the local queue, or nullopt when the queue is
   // empty: send take_outbox() (it then holds the request) and poll again after delivering
-  // messages. May be called again before the previous task finished (to prefetch its inputs).
+  // messages. May be called before the previous task finished (to prefetch its inputs), but
+  // a task taken early waits behind the running one: ask shortly before it ends, not at its
+  // start (docs/scheduling.md, "Simulator", shows the cost).
   std::optional<Task> next_task();
 
   // A task handed out by next_task() on this rank has finished (std::logic_error otherwise).

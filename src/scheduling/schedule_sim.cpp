@@ -76,6 +76,11 @@ class Simulation {
       events_.pop();
       handle(e);
     }
+    for (std::size_t r = 0; r < ranks_.size(); ++r)
+      if (ranks_[r].scheduler)
+        throw std::logic_error("schedule-sim: rank " + std::to_string(r) + " never learned that " +
+                               "stage " + std::to_string(ranks_[r].stage + 1) +
+                               " is over (the protocol stalled)");
     finish();
     return std::move(result_);
   }
@@ -93,7 +98,8 @@ class Simulation {
     }
     std::vector<Task> tasks;
     if (r == 0)
-      for (const SimTask& t : stages_[static_cast<std::size_t>(stage)]) tasks.push_back({t.id, t.cost});
+      for (const SimTask& t : stages_[static_cast<std::size_t>(stage)])
+        tasks.push_back({t.id, t.cost});
     DtreeOptions dtree_options;
     dtree_options.stage = stage + 1;
     dtree_options.chunk_divisor = options_.chunk_divisor;

@@ -34,7 +34,7 @@ TEST(Cli, InfoJson) {
 }
 
 TEST(Cli, HelpForEverySubcommand) {
-  for (const char* cmd : {"info", "run", "generate", "score", "bench"}) {
+  for (const char* cmd : {"info", "run", "generate", "score", "bench", "schedule-sim"}) {
     const Result r = run_celeste(std::string(cmd) + " --help");
     EXPECT_EQ(r.status, 0) << cmd;
     EXPECT_NE(r.output.find(std::string("usage: celeste ") + cmd), std::string::npos) << r.output;

@@ -1,0 +1,1 @@
+#include "io/atomic_file.hpp"  // the scheduler does no I/O (only util below it): expected to fail
