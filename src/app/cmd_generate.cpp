@@ -52,12 +52,14 @@ double free_disk_bytes(const std::string& dir) {
 // oversized request is an error naming the keys, not a std::bad_alloc minutes later.
 void check_generate_size(const config::GenerateConfig& cfg) {
   const double pixels = static_cast<double>(cfg.width) * cfg.height;
-  const double images = static_cast<double>(cfg.bands.size()) * cfg.epochs;
+  const double images =
+      static_cast<double>(cfg.bands.size()) * cfg.epochs * cfg.fields_x * cfg.fields_y;
   const double memory = pixels * (8.0 * images + 8.0 * cfg.epochs + 32.0) +
                         2.0 * cfg.source_count * sizeof(survey::CatalogEntry);
   const std::string request =
       "generate.image_size [" + std::to_string(cfg.width) + ", " + std::to_string(cfg.height) +
-      "] x generate.epochs " + std::to_string(cfg.epochs) + " x " +
+      "] x generate.epochs " + std::to_string(cfg.epochs) + " x generate.fields " +
+      std::to_string(cfg.fields_x * cfg.fields_y) + " x " +
       std::to_string(cfg.bands.size()) + " band(s) (generate.bands) = " +
       std::to_string(static_cast<long long>(pixels * images)) + " pixels";
   const ErrorSite site{cfg.file, 0, 0, "generate.image_size",
@@ -91,9 +93,9 @@ int cmd_generate(CommandArgs& a) {
   std::size_t stars = 0;
   for (const auto& e : survey.truth) stars += e.is_star ? 1 : 0;
   std::printf("generated %zu sources (%zu stars, %zu galaxies) in %zu images (%zu bands x %d "
-              "epochs, %dx%d px)\n",
+              "epochs x %d fields, %dx%d px)\n",
               survey.truth.size(), stars, survey.truth.size() - stars, survey.images.size(),
-              cfg.bands.size(), cfg.epochs, cfg.width, cfg.height);
+              cfg.bands.size(), cfg.epochs, cfg.fields_x * cfg.fields_y, cfg.width, cfg.height);
   for (const auto& f : files) std::printf("  wrote %s\n", f.c_str());
   return kExitOk;
 }

@@ -1,5 +1,6 @@
 #include "app/survey_files.hpp"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "io/catalog_entries.hpp"
@@ -23,17 +24,23 @@ std::vector<std::string> write_survey(const model::SyntheticSurvey& survey,
   if (ec)
     throw InputError(cfg.output_directory + ": cannot create output directory: " + ec.message());
   std::vector<std::string> written;
-  for (int b = 0; b < kNumBands; ++b) {
-    std::vector<survey::Image> band_images;
-    for (const auto& im : survey.images)
-      if (im.band == b) band_images.push_back(im);
-    if (band_images.empty()) continue;
-    const std::string path =
-        (fs::path(cfg.output_directory) / ("survey-" + std::string(survey::kBandNames[b]) + ".fits"))
-            .string();
-    io::write_generic_images(path, band_images);
-    written.push_back(path);
-  }
+  // One file per band (its epochs), and per field of a mosaic: survey-r.fits, or
+  // survey-r-f003.fits for field 3 (fields numbered along x first).
+  const int fields = cfg.fields_x * cfg.fields_y;
+  for (int f = 0; f < fields; ++f)
+    for (int b = 0; b < kNumBands; ++b) {
+      std::vector<survey::Image> images;
+      for (const auto& im : survey.images)
+        if (im.band == b && im.field == f) images.push_back(im);
+      if (images.empty()) continue;
+      char field_suffix[16] = "";
+      if (fields > 1) std::snprintf(field_suffix, sizeof field_suffix, "-f%03d", f);
+      const std::string name =
+          "survey-" + std::string(survey::kBandNames[b]) + field_suffix + ".fits";
+      const std::string path = (fs::path(cfg.output_directory) / name).string();
+      io::write_generic_images(path, images);
+      written.push_back(path);
+    }
   std::vector<score::CoaddTruthRow> rows;
   for (const auto& e : survey.truth) rows.push_back(score::coadd_truth_row_from_entry(e));
   const auto dir = fs::path(cfg.output_directory);

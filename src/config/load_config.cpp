@@ -43,8 +43,10 @@ void check_bands(YamlSection& s, const std::string& key, const std::vector<std::
           "each band at most once");
 }
 
-ImageSourceOptions read_image_source(YamlSection s) {
+// One images entry; an SDSS entry with `fields: [...]` stands for one source per field.
+std::vector<ImageSourceOptions> read_image_source(YamlSection s) {
   ImageSourceOptions o;
+  std::vector<int> fields;
   const std::string& file = s.file();
   o.format = s.required_choice("format", {"generic", "sdss"});
   if (o.format == "generic") {
@@ -56,12 +58,35 @@ ImageSourceOptions read_image_source(YamlSection s) {
     // SDSS file names zero-pad the run to 6 and the field to 4 digits (sdss_field.cpp).
     o.run = s.required_int<int>("run", 1, kMaxSdssRun, "a positive SDSS run number");
     o.camcol = s.required_int<int>("camcol", 1, 6, "an SDSS camcol");
-    o.field = s.required_int<int>("field", 1, kMaxSdssField, "a positive SDSS field number");
+    // One field (`field: 12`) or several of the same run and camcol (`fields: [12, 13]`).
+    const std::string one_or_more = "exactly one of field (an SDSS field number) and fields (a "
+                                    "list of them)";
+    s.check(s.has("field") != s.has("fields"), s.has("field") ? "fields" : "field", one_or_more);
+    if (s.has("field")) {
+      fields.push_back(s.required_int<int>("field", 1, kMaxSdssField, "a positive SDSS field number"));
+    } else {
+      const std::string what = "a list of distinct SDSS field numbers, each 1.." +
+                               std::to_string(kMaxSdssField);
+      for (double f : s.optional_doubles("fields", {}, 0, what)) {
+        s.check(f >= 1 && f <= kMaxSdssField && f == static_cast<int>(f), "fields", what);
+        fields.push_back(static_cast<int>(f));
+      }
+      s.check(!fields.empty(), "fields", what);
+      std::vector<int> sorted = fields;
+      std::sort(sorted.begin(), sorted.end());
+      s.check(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "fields", what);
+    }
     o.bands = s.optional_strings("bands", o.bands, "a list of band names (u g r i z)");
     check_bands(s, "bands", o.bands);
   }
   s.finish();
-  return o;
+  if (o.format == "generic") return {o};
+  std::vector<ImageSourceOptions> out;
+  for (int f : fields) {
+    o.field = f;
+    out.push_back(o);
+  }
+  return out;
 }
 
 }  // namespace
@@ -70,7 +95,8 @@ RunConfig load_run_config(const std::string& file) {
   YamlSection root = load_yaml_file(file);
   RunConfig c;
   c.file = file;
-  for (auto& s : root.required_section_list("images")) c.images.push_back(read_image_source(s));
+  for (auto& s : root.required_section_list("images"))
+    for (auto& source : read_image_source(s)) c.images.push_back(std::move(source));
 
   {
     YamlSection s = root.required_section("catalog");
@@ -174,6 +200,17 @@ GenerateConfig load_generate_config(const std::string& file) {
           "image_size", "[width, height] in pixels, each 8..8192");
   c.width = static_cast<int>(size[0]);
   c.height = static_cast<int>(size[1]);
+  auto fields = s.optional_doubles("fields", {double(c.fields_x), double(c.fields_y)}, 2,
+                                   "[nx, ny]: a mosaic of nx by ny fields, each 1..64");
+  s.check(fields[0] >= 1 && fields[1] >= 1 && fields[0] <= 64 && fields[1] <= 64 &&
+              fields[0] == static_cast<int>(fields[0]) && fields[1] == static_cast<int>(fields[1]),
+          "fields", "[nx, ny]: a mosaic of nx by ny fields, each 1..64");
+  c.fields_x = static_cast<int>(fields[0]);
+  c.fields_y = static_cast<int>(fields[1]);
+  c.field_overlap_px = s.optional_int<int>("field_overlap_px", c.field_overlap_px, 0,
+                                           std::min(c.width, c.height) - 1,
+                                           "pixels shared by neighbouring fields, less than the "
+                                           "image size");
   auto center = s.optional_doubles("center", {c.ra_center, c.dec_center}, 2,
                                    "[ra, dec] in degrees");
   s.check(center[1] > -89 && center[1] < 89, "center", "[ra, dec] with |dec| < 89 degrees");

@@ -94,6 +94,10 @@ struct GenerateConfig {
   long long seed = 1;
   std::vector<std::string> bands = survey::all_band_names();
   int epochs = 1;                         // images per band
+  // A mosaic of fields_x × fields_y overlapping fields (each image_size, neighbours sharing
+  // field_overlap_px), all in one tangent projection: a multi-field survey (distributed runs).
+  int fields_x = 1, fields_y = 1;
+  int field_overlap_px = 64;
   int width = 256, height = 256;          // pixels (h along NAXIS1, w along NAXIS2)
   double ra_center = 0.0, dec_center = 0.0;  // degrees
   double pixel_scale_arcsec = 0.396;

@@ -48,6 +48,11 @@ int sample_categorical(std::mt19937_64& rng, const double* weights, int n) {
   return d(rng);
 }
 
+// The mosaic's extent in pixels along h and w: fields side by side, sharing the overlap.
+double mosaic_extent(int image_px, int fields, int overlap_px) {
+  return image_px + static_cast<double>(fields - 1) * (image_px - overlap_px);
+}
+
 }  // namespace
 
 SourceParams point_parameters(const survey::CatalogEntry& e) {
@@ -74,8 +79,11 @@ survey::Catalog sample_catalog(const config::GenerateConfig& cfg, std::mt19937_6
   std::normal_distribution<double> N(0.0, 1.0);
   const double scale_deg = cfg.pixel_scale_arcsec * kDegPerArcsec;
   const double margin_px = kFootprintMarginPx + cfg.epoch_offset_px;
-  const double half_h = std::max(1.0, cfg.width / 2.0 - margin_px) * scale_deg;
-  const double half_w = std::max(1.0, cfg.height / 2.0 - margin_px) * scale_deg;
+  // Over the whole mosaic (one field: the image).
+  const double extent_h = mosaic_extent(cfg.width, cfg.fields_x, cfg.field_overlap_px);
+  const double extent_w = mosaic_extent(cfg.height, cfg.fields_y, cfg.field_overlap_px);
+  const double half_h = std::max(1.0, extent_h / 2.0 - margin_px) * scale_deg;
+  const double half_w = std::max(1.0, extent_w / 2.0 - margin_px) * scale_deg;
   const double cos_dec = std::cos(cfg.dec_center * kRadPerDeg);
   survey::Catalog cat;
   for (int s = 0; s < cfg.source_count; ++s) {
@@ -122,15 +130,25 @@ std::vector<survey::Image> make_image_geometry(const config::GenerateConfig& cfg
   std::uniform_real_distribution<double> U(0.0, 1.0);
   const double scale_deg = cfg.pixel_scale_arcsec * kDegPerArcsec;
   std::vector<survey::Image> images;
+  const int fields = cfg.fields_x * cfg.fields_y;
   for (const auto& band_name : cfg.bands) {
     const int band = survey::band_index(band_name);
+    for (int f = 0; f < fields; ++f)
     for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
       survey::Image im;
       im.band = band;
       im.epoch = epoch;
+      im.field = f;
       im.width = cfg.width;
       im.height = cfg.height;
-      im.source = "synthetic " + band_name + " epoch " + std::to_string(epoch);
+      im.source = "synthetic " + band_name + (fields > 1 ? " field " + std::to_string(f) : "") +
+                  " epoch " + std::to_string(epoch);
+      // This field's centre in mosaic pixels from the mosaic centre (0 for one field): the
+      // tangent point stays at the survey centre, the reference pixel moves.
+      const double step_h = cfg.width - cfg.field_overlap_px;
+      const double step_w = cfg.height - cfg.field_overlap_px;
+      const double field_h = (f % cfg.fields_x - (cfg.fields_x - 1) / 2.0) * step_h;
+      const double field_w = (f / cfg.fields_x - (cfg.fields_y - 1) / 2.0) * step_w;
       // Pointing: random offset up to epoch_offset_px, rotation up to ±2°.
       const double off_h = cfg.epoch_offset_px * (2 * U(rng) - 1);
       const double off_w = cfg.epoch_offset_px * (2 * U(rng) - 1);
@@ -138,7 +156,8 @@ std::vector<survey::Image> make_image_geometry(const config::GenerateConfig& cfg
       const std::array<std::array<double, 2>, 2> cd{
           {{-scale_deg * std::cos(rot), scale_deg * std::sin(rot)},
            {scale_deg * std::sin(rot), scale_deg * std::cos(rot)}}};
-      im.wcs = survey::TanWcs({cfg.width / 2.0 + 0.5 + off_h, cfg.height / 2.0 + 0.5 + off_w},
+      im.wcs = survey::TanWcs({cfg.width / 2.0 + 0.5 + off_h - field_h,
+                               cfg.height / 2.0 + 0.5 + off_w - field_w},
                               {cfg.ra_center, cfg.dec_center}, cd);
       // PSF: a core and wider wings, slightly elliptical, seeing varying by ±10 %.
       const double seeing = cfg.psf_sigma_px * (0.9 + 0.2 * U(rng));

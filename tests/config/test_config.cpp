@@ -152,6 +152,32 @@ TEST(Config, MissingRequiredSection) {
   EXPECT_TRUE(contains(msg, "required key is missing")) << msg;
 }
 
+// `fields: [...]` stands for one SDSS source per field; exactly one of field/fields.
+TEST(Config, SdssFieldListExpandsToOneSourcePerField) {
+  const auto cfg = load_run_config(write_yaml("fields", replace(kValidRun, "field: 12", "fields: [12, 13, 15]")));
+  ASSERT_EQ(cfg.images.size(), 4u);
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(cfg.images[i].format, "sdss");
+    EXPECT_EQ(cfg.images[i].directory, "/data/sdss");
+    EXPECT_EQ(cfg.images[i].run, 94);
+    EXPECT_EQ(cfg.images[i].camcol, 1);
+  }
+  EXPECT_EQ(cfg.images[1].field, 12);
+  EXPECT_EQ(cfg.images[2].field, 13);
+  EXPECT_EQ(cfg.images[3].field, 15);
+  auto msg = run_error("both", replace(kValidRun, "field: 12", "field: 12\n    fields: [13]"));
+  EXPECT_TRUE(contains(msg, "exactly one of field")) << msg;
+  msg = run_error("neither", replace(kValidRun, "    field: 12\n", ""));
+  EXPECT_TRUE(contains(msg, "exactly one of field")) << msg;
+  msg = run_error("dup", replace(kValidRun, "field: 12", "fields: [12, 12]"));
+  EXPECT_TRUE(contains(msg, "images[1].fields")) << msg;
+  EXPECT_TRUE(contains(msg, "distinct")) << msg;
+  msg = run_error("zero", replace(kValidRun, "field: 12", "fields: [0]"));
+  EXPECT_TRUE(contains(msg, "images[1].fields")) << msg;
+  msg = run_error("empty", replace(kValidRun, "field: 12", "fields: []"));
+  EXPECT_TRUE(contains(msg, "images[1].fields")) << msg;
+}
+
 TEST(Config, OutOfRangeValue) {
   const auto msg = run_error("range", replace(kValidRun, "camcol: 1", "camcol: 9"));
   EXPECT_TRUE(contains(msg, "images[1].camcol")) << msg;

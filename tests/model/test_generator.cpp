@@ -132,6 +132,51 @@ TEST(Generator, SameSeedSameSurvey) {
   EXPECT_NE(a.images[0].pixels, c.images[0].pixels);
 }
 
+// A 3 x 2 mosaic: one image per field and band, neighbouring fields share exactly
+// field_overlap_px pixels of sky, and the sources cover the whole mosaic, not one field.
+TEST(Generator, MosaicFieldsTileTheSkyWithTheirOverlap) {
+  auto cfg = small_config();
+  cfg.fields_x = 3;
+  cfg.fields_y = 2;
+  cfg.field_overlap_px = 6;
+  cfg.source_count = 200;
+  const auto s = model::generate_survey(cfg);
+  ASSERT_EQ(s.images.size(), 6u);
+  for (int f = 0; f < 6; ++f) EXPECT_EQ(s.images[f].field, f);
+  // Field 1 is field 0 moved by width - overlap along h; field 3 by height - overlap along w.
+  const auto& f0 = s.images[0].wcs;
+  const auto a = f0.pix_to_world(cfg.width - cfg.field_overlap_px + 1.0, 7.0);
+  const auto in1 = s.images[1].wcs.world_to_pix(a[0], a[1]);
+  EXPECT_NEAR(in1[0], 1.0, 1e-6);
+  EXPECT_NEAR(in1[1], 7.0, 1e-6);
+  const auto b = f0.pix_to_world(5.0, cfg.height - cfg.field_overlap_px + 1.0);
+  const auto in3 = s.images[3].wcs.world_to_pix(b[0], b[1]);
+  EXPECT_NEAR(in3[0], 5.0, 1e-6);
+  EXPECT_NEAR(in3[1], 1.0, 1e-6);
+  // Every field holds sources, and every source is inside some field.
+  std::vector<int> per_field(6, 0);
+  for (const auto& e : s.truth) {
+    int inside = 0;
+    for (int f = 0; f < 6; ++f) {
+      const auto p = s.images[f].wcs.world_to_pix(e.ra, e.dec);
+      if (p[0] >= 0.5 && p[0] <= cfg.width + 0.5 && p[1] >= 0.5 && p[1] <= cfg.height + 0.5) {
+        ++per_field[f];
+        ++inside;
+      }
+    }
+    EXPECT_GE(inside, 1) << "a source off the mosaic at " << e.ra << ", " << e.dec;
+  }
+  for (int f = 0; f < 6; ++f) EXPECT_GT(per_field[f], 10) << "field " << f;
+  // One field is the survey as before (same draws).
+  auto one = small_config();
+  one.source_count = 20;
+  auto one_again = one;
+  one_again.fields_x = one_again.fields_y = 1;
+  one_again.field_overlap_px = 3;
+  EXPECT_EQ(model::generate_survey(one).images[0].pixels,
+            model::generate_survey(one_again).images[0].pixels);
+}
+
 }  // namespace
 }  // namespace celeste::testing
 
