@@ -187,6 +187,29 @@ int parse_int_option(const std::string& name, const std::string& value) {
   return parse_int_option(name, value, 0, kIntMax, "");
 }
 
+int report_current_exception(const char* command) {
+  try {
+    throw;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "celeste %s: usage error: %s\n  (see celeste %s --help)\n", command,
+                 e.what(), command);
+    return kExitUsage;
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "celeste %s: configuration error: %s\n", command, e.what());
+    return kExitUsage;
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "celeste %s: input error: %s\n", command, e.what());
+    return kExitFailure;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "celeste %s: error: out of memory (the inputs or the configuration "
+                 "need more memory than this machine can give)\n", command);
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "celeste %s: error: %s\n", command, e.what());
+    return kExitFailure;
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     print_usage(stderr);
@@ -223,23 +246,8 @@ int main(int argc, char** argv) {
     }
     try {
       return c.run(ca);
-    } catch (const UsageError& e) {
-      std::fprintf(stderr, "celeste %s: usage error: %s\n  (see celeste %s --help)\n", c.name,
-                   e.what(), c.name);
-      return kExitUsage;
-    } catch (const ConfigError& e) {
-      std::fprintf(stderr, "celeste %s: configuration error: %s\n", c.name, e.what());
-      return kExitUsage;
-    } catch (const InputError& e) {
-      std::fprintf(stderr, "celeste %s: input error: %s\n", c.name, e.what());
-      return kExitFailure;
-    } catch (const std::bad_alloc&) {
-      std::fprintf(stderr, "celeste %s: error: out of memory (the inputs or the configuration "
-                   "need more memory than this machine can give)\n", c.name);
-      return kExitFailure;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "celeste %s: error: %s\n", c.name, e.what());
-      return kExitFailure;
+    } catch (...) {
+      return report_current_exception(c.name);
     }
   }
   std::fprintf(stderr, "celeste: unknown command '%s'\n\n", name.c_str());

@@ -23,6 +23,10 @@ struct Command {
 const std::vector<Command>& commands();
 int main(int argc, char** argv);
 
+// Inside a catch block: prints the exception in flight as "celeste COMMAND: <kind> error:
+// ..." and returns its exit code (usage and configuration 2, input and others 1).
+int report_current_exception(const char* command);
+
 // Shared option parsing for subcommands: returns true and fills `value` for `--name VALUE`
 // or `--name=VALUE` at args[i] (advancing i past a separate value).
 bool take_option(const std::vector<std::string>& args, std::size_t& i, const std::string& name,

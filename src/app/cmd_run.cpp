@@ -38,15 +38,18 @@ int cmd_run(CommandArgs& a) {
   try {
     report = inference::run_pipeline(cfg, control);
   } catch (...) {
-    if (rt.mpi_size() > 1 && rt.mpi_rank() != 0) {
-      // An error every rank meets (a bad input file) is reported by rank 0, whose non-zero
-      // exit ends the job while this rank waits; one only this rank meets is reported here,
-      // and its exit ends the job.
+    if (rt.mpi_size() == 1) throw;
+    // An error every rank meets (a bad input file) is reported once: rank 0 prints it and
+    // aborts the job at once, while the other ranks wait. One only this rank meets is
+    // reported by it after the wait, and its abort ends the job.
+    if (rt.mpi_rank() != 0) {
       std::this_thread::sleep_for(std::chrono::seconds(3));
       std::fprintf(stderr, "celeste run: MPI rank %d of %d failed:\n", rt.mpi_rank(),
                    rt.mpi_size());
     }
-    throw;
+    const int code = report_current_exception("run");
+    std::fflush(stderr);
+    runtime::abort_job(code);
   }
   if (rt.mpi_rank() != 0) return kExitOk;  // rank 0 writes the outputs and reports
   std::fputs(inference::report_summary(report).c_str(), stdout);

@@ -121,6 +121,16 @@ Runtime::~Runtime() {
 #endif
 }
 
+void abort_job(int code) {
+#if CELESTE_HAVE_MPI
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+  std::exit(code);
+}
+
 BuildInfo build_info() {
   BuildInfo info;
   info.celeste_version = CELESTE_VERSION_STRING;

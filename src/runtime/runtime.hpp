@@ -37,6 +37,10 @@ class Runtime {
   int mpi_size_ = 1;
 };
 
+// Ends every process of the job with `code` (MPI_Abort on MPI_COMM_WORLD; std::exit without
+// MPI). For an error met during a distributed run, so no rank waits forever in a collective.
+[[noreturn]] void abort_job(int code);
+
 // Facts about this build and the running process, for `celeste info` and run reports.
 struct BuildInfo {
   std::string celeste_version;

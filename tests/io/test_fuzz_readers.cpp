@@ -208,10 +208,11 @@ TEST(FuzzReaders, YamlConfig) {
   Tally tally;
   // Bytes: truncations and flips; then tokens that YAML and the schema must reject cleanly.
   std::mt19937_64 rng(31);
-  const char* tokens[] = {"[", "]", "{", "}", ": ", "- ", "&a ", "*a ", "!!str ", "? ", "|\n",
+  // std::string, so that the NUL token is one byte (a const char* to a temporary dangled).
+  const std::string tokens[] = {"[", "]", "{", "}", ": ", "- ", "&a ", "*a ", "!!str ", "? ", "|\n",
                           ">\n", "\t", "'", "\"", "#", "~", ".nan", "-.inf", "4294967297",
                           "99999999999999999999", "\n  ", "\n", ",", "%YAML 1.2\n", "---\n",
-                          "...\n", "<<: *a\n", "\xff\xfe", std::string(1, '\0').c_str()};
+                          "...\n", "<<: *a\n", "\xff\xfe", std::string(1, '\0')};
   EXPECT_NO_THROW(config::load_run_config(dir + "/valid.yaml"));
   EXPECT_NO_THROW(config::load_generate_config(dir + "/valid-gen.yaml"));
   const int iterations = scaled(240);
