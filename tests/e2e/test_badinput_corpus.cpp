@@ -404,7 +404,8 @@ CommandResult run_exe(const std::string& env, const std::string& args) {
   if (env.empty()) return run_celeste(args);
   const char* exe = std::getenv("CELESTE_EXE");
   CommandResult r;
-  const std::string cmd = env + " " + std::string(exe ? exe : "celeste") + " " + args + " 2>&1";
+  const std::string cmd = std::string(scrub_mpi_environment()) + env + " " +
+                          std::string(exe ? exe : "celeste") + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;
   char buf[4096];

@@ -32,11 +32,7 @@ std::string mpiexec() {
   return m ? m : "mpiexec";
 }
 
-// The test process is itself an MPI singleton (the test main initializes MPI): its Open MPI
-// variables must not reach the mpiexec it starts, which would take them for its own job's.
-const char* const kScrubMpiEnv =
-    "for v in $(env | sed -n 's/^\\(OMPI_[A-Za-z0-9_]*\\|PMIX_[A-Za-z0-9_]*\\|OPAL_[A-Za-z0-9_]*\\)=.*/\\1/p'); "
-    "do unset $v; done; ";
+const char* const kScrubMpiEnv = scrub_mpi_environment();
 
 // `mpiexec -np N celeste ARGS`, output and exit status.
 CommandResult run_mpi(int ranks, const std::string& args) {

@@ -62,7 +62,9 @@ void run_and_kill(const std::string& cfg, double seconds) {
     const int devnull = ::open("/dev/null", O_WRONLY);
     dup2(devnull, 1);
     dup2(devnull, 2);
-    execl(exe, exe, "run", cfg.c_str(), "--threads", "2", static_cast<char*>(nullptr));
+    const std::string cmd = std::string(scrub_mpi_environment()) + "exec " + exe + " run " +
+                            cfg + " --threads 2";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
