@@ -66,6 +66,7 @@ std::vector<std::vector<scheduling::SimTask>> read_report_tasks(const std::strin
     const auto number = [&](const char* key) {
       const YAML::Node v = entry[key];
       double x = 0;
+      // Tag "!" is a quoted scalar: "1.5" in JSON is a string, not a number.
       if (!v.IsScalar() || v.Tag() == "!" || !YAML::convert<double>::decode(v, x))
         throw bad(key, "expected a number");
       if (!std::isfinite(x) || x < 0) throw bad(key, "expected a finite number >= 0");

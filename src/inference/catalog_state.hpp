@@ -17,11 +17,12 @@
 #include <vector>
 
 #include "celeste/param_layout.hpp"
+#include "model/elbo_problem.hpp"
 #include "survey/source_result.hpp"
 
 namespace celeste::inference {
 
-using Params = std::array<double, kNumParams>;
+using Params = model::SourceParams;
 
 class CatalogState {
  public:

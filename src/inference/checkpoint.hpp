@@ -29,6 +29,17 @@ struct WorkCounters {
   std::int64_t active_pixel_visits = 0, inactive_pixel_visits = 0;
   double load_imbalance_s = 0;  // RunTimings::load_imbalance so far
   double inference_s = 0;       // fitting wall time so far (all sessions of the run)
+
+  // Adds `w`'s work (not its inference_s: wall time is not summed over ranks or tasks).
+  WorkCounters& operator+=(const WorkCounters& w) {
+    fits += w.fits;
+    newton_iterations += w.newton_iterations;
+    elbo_evaluations += w.elbo_evaluations;
+    active_pixel_visits += w.active_pixel_visits;
+    inactive_pixel_visits += w.inactive_pixel_visits;
+    load_imbalance_s += w.load_imbalance_s;
+    return *this;
+  }
 };
 
 struct RunState {

@@ -55,15 +55,6 @@ Progress decode(const double* in) {
   return p;
 }
 
-void add(WorkCounters& to, const WorkCounters& w) {
-  to.fits += w.fits;
-  to.newton_iterations += w.newton_iterations;
-  to.elbo_evaluations += w.elbo_evaluations;
-  to.active_pixel_visits += w.active_pixel_visits;
-  to.inactive_pixel_visits += w.inactive_pixel_visits;
-  to.load_imbalance_s += w.load_imbalance_s;
-}
-
 // Non-blocking sends whose buffers live until they complete.
 class Outgoing {
  public:
@@ -164,7 +155,7 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
       table.done[p.region] = 1;
       ++table.finished;
     }
-    add(table.finished_work, p.work);
+    table.finished_work += p.work;
     result.tasks.push_back({p.stage + 1, p.region, p.rank, p.seconds,
                             region_costs[p.stage][p.region]});
   };
@@ -250,7 +241,7 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
         p.rank = rank;
         run_task(shared, static_cast<int>(st), task->id, p.work, pump);
         p.seconds = seconds_since(t0);
-        add(session, p.work);
+        session += p.work;
         ++me.tasks;
         me.sources += static_cast<long>(region_targets[st][task->id].size());
         me.fitting_s += p.seconds;
@@ -284,10 +275,6 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
         MPI_Recv(buf, kProgressDoubles, MPI_DOUBLE, MPI_ANY_SOURCE, kTagProgress, comm,
                  MPI_STATUS_IGNORE);
         record(decode(buf));
-      }
-      for (std::size_t reg = 0; reg < region_costs[st].size(); ++reg) {
-        state.rounds_done[st][reg] = state.rounds_total[st][reg];
-        state.next_round_targets_done[st][reg] = 0;
       }
     }
     // Every rank agrees the stage is complete (rank 0 knows its progress table is).

@@ -486,16 +486,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         },
         dopt);
     if (rep.rank != 0) return rep;  // rank 0 writes the outputs
-    const double inference_s = work_done.inference_s;
-    const WorkCounters before = work_done;
-    work_done = dist.work;
-    work_done.fits += before.fits;
-    work_done.newton_iterations += before.newton_iterations;
-    work_done.elbo_evaluations += before.elbo_evaluations;
-    work_done.active_pixel_visits += before.active_pixel_visits;
-    work_done.inactive_pixel_visits += before.inactive_pixel_visits;
-    work_done.load_imbalance_s += before.load_imbalance_s;
-    work_done.inference_s = inference_s;
+    work_done += dist.work;  // earlier sessions' (resume) plus this one's, all ranks
     rep.rank_activity = dist.ranks;
     rep.task_times = dist.tasks;
     rep.checkpoints_written += dist.checkpoints_written;
