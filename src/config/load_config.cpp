@@ -15,6 +15,20 @@
 namespace celeste::config {
 namespace {
 
+// A list of integers in [lo, hi] (`length` of them; 0: any number), `fallback` when absent.
+std::vector<int> optional_int_list(YamlSection& s, const std::string& key,
+                                   const std::vector<int>& fallback, std::size_t length, int lo,
+                                   int hi, const std::string& expected) {
+  const std::vector<double> values = s.optional_doubles(
+      key, std::vector<double>(fallback.begin(), fallback.end()), length, expected);
+  std::vector<int> out;
+  for (double v : values) {
+    s.check(v >= lo && v <= hi && v == static_cast<int>(v), key, expected);
+    out.push_back(static_cast<int>(v));
+  }
+  return out;
+}
+
 using survey::kBandNames;
 constexpr long long kLongLongMin = std::numeric_limits<long long>::min();
 constexpr long long kLongLongMax = std::numeric_limits<long long>::max();
@@ -67,10 +81,7 @@ std::vector<ImageSourceOptions> read_image_source(YamlSection s) {
     } else {
       const std::string what = "a list of distinct SDSS field numbers, each 1.." +
                                std::to_string(kMaxSdssField);
-      for (double f : s.optional_doubles("fields", {}, 0, what)) {
-        s.check(f >= 1 && f <= kMaxSdssField && f == static_cast<int>(f), "fields", what);
-        fields.push_back(static_cast<int>(f));
-      }
+      fields = optional_int_list(s, "fields", {}, 0, 1, kMaxSdssField, what);
       s.check(!fields.empty(), "fields", what);
       std::vector<int> sorted = fields;
       std::sort(sorted.begin(), sorted.end());
@@ -193,20 +204,14 @@ GenerateConfig load_generate_config(const std::string& file) {
   c.bands = s.optional_strings("bands", c.bands, "a list of band names (u g r i z)");
   check_bands(s, "bands", c.bands);
   c.epochs = s.optional_int<int>("epochs", c.epochs, 1, 100, "an integer");
-  auto size = s.optional_doubles("image_size", {double(c.width), double(c.height)}, 2,
-                                 "[width, height] in pixels, each 8..8192");
-  s.check(size[0] >= 8 && size[1] >= 8 && size[0] <= 8192 && size[1] <= 8192 &&
-              size[0] == static_cast<int>(size[0]) && size[1] == static_cast<int>(size[1]),
-          "image_size", "[width, height] in pixels, each 8..8192");
-  c.width = static_cast<int>(size[0]);
-  c.height = static_cast<int>(size[1]);
-  auto fields = s.optional_doubles("fields", {double(c.fields_x), double(c.fields_y)}, 2,
-                                   "[nx, ny]: a mosaic of nx by ny fields, each 1..64");
-  s.check(fields[0] >= 1 && fields[1] >= 1 && fields[0] <= 64 && fields[1] <= 64 &&
-              fields[0] == static_cast<int>(fields[0]) && fields[1] == static_cast<int>(fields[1]),
-          "fields", "[nx, ny]: a mosaic of nx by ny fields, each 1..64");
-  c.fields_x = static_cast<int>(fields[0]);
-  c.fields_y = static_cast<int>(fields[1]);
+  const auto size = optional_int_list(s, "image_size", {c.width, c.height}, 2, 8, 8192,
+                                      "[width, height] in pixels, each 8..8192");
+  c.width = size[0];
+  c.height = size[1];
+  const auto fields = optional_int_list(s, "fields", {c.fields_x, c.fields_y}, 2, 1, 64,
+                                        "[nx, ny]: a mosaic of nx by ny fields, each 1..64");
+  c.fields_x = fields[0];
+  c.fields_y = fields[1];
   c.field_overlap_px = s.optional_int<int>("field_overlap_px", c.field_overlap_px, 0,
                                            std::min(c.width, c.height) - 1,
                                            "pixels shared by neighbouring fields, less than the "

@@ -376,9 +376,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   std::vector<Params> task_params(params);  // a task's view: stage start + its own progress
   std::vector<survey::SourceResult> task_records(S);
   const std::int64_t chunk_targets = std::int64_t{kChunkTargetsPerThread} * rep.threads;
-  // Region `reg` of stage `st` from the progress in `state`, in chunks; after each chunk
-  // `after_chunk` runs (single process: puts and checkpoints). At the end the targets' results
-  // are put into `shared`.
+  // Region `reg` of stage `st` from the progress in `state`, in chunks, reading `shared`; the
+  // results are in task_params / task_records, and `after_chunk(chunk targets)` runs after
+  // each chunk. Putting them back is the caller's: per chunk in one process (a checkpoint can
+  // fall inside a round), once at the end in a distributed run.
   auto fit_region = [&](CatalogState& shared, std::size_t st, std::size_t reg, WorkCounters& work,
                         const std::function<void(const std::vector<int>&)>& after_chunk) {
     const auto& rounds = planned[st][reg].rounds;
@@ -423,7 +424,6 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         if (round_done) break;
       }
     }
-    shared.put_current(region_targets, task_params, task_records);
   };
 
   auto print_progress = [&](std::size_t st, std::size_t reg) {
@@ -483,6 +483,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
             const std::function<void()>& poll) {
           fit_region(task_state, static_cast<std::size_t>(st), static_cast<std::size_t>(reg),
                      work, [&](const std::vector<int>&) { poll(); });
+          task_state.put_current(region_targets[st][reg], task_params, task_records);
         },
         dopt);
     if (rep.rank != 0) return rep;  // rank 0 writes the outputs

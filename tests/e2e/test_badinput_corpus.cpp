@@ -399,22 +399,6 @@ std::string shell_prefix(const std::string& env) {
   return env;
 }
 
-// `celeste ARGS` with `env` assignments in front (run_celeste's shell command, plus env).
-CommandResult run_exe(const std::string& env, const std::string& args) {
-  if (env.empty()) return run_celeste(args);
-  const char* exe = std::getenv("CELESTE_EXE");
-  CommandResult r;
-  const std::string cmd = std::string(scrub_mpi_environment()) + env + " " +
-                          std::string(exe ? exe : "celeste") + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) r.output += buf;
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
-
 struct Outcome {
   bool ran = false;
   CommandResult result;
@@ -469,7 +453,7 @@ TEST(BadInputCorpus, EveryCaseFailsCleanlyAndNamesTheProblem) {
     for (std::size_t i; (i = next++) < cases.size();) {
       if (!outcomes[i].ran) continue;
       const auto t = std::chrono::steady_clock::now();
-      outcomes[i].result = run_exe(shell_prefix(cases[i].env), outcomes[i].command);
+      outcomes[i].result = run_celeste(outcomes[i].command, shell_prefix(cases[i].env));
       outcomes[i].seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     }

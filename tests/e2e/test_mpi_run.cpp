@@ -16,12 +16,9 @@
 #include <thread>
 
 #include "harness/celeste_exe.hpp"
+#include "harness/run_outputs.hpp"
 #include "harness/shared_data.hpp"
-#include "io/catalog_entries.hpp"
-#include "io/catalog_output.hpp"
-#include "io/generic_images.hpp"
 #include "io/photoobj.hpp"
-#include "model/generator.hpp"
 
 namespace celeste::testing {
 namespace {
@@ -38,17 +35,8 @@ const char* const kScrubMpiEnv = scrub_mpi_environment();
 CommandResult run_mpi(int ranks, const std::string& args) {
   const char* exe = std::getenv("CELESTE_EXE");
   EXPECT_NE(exe, nullptr);
-  const std::string cmd = kScrubMpiEnv + mpiexec() + " --oversubscribe --allow-run-as-root -np " +
-                          std::to_string(ranks) + " " + (exe ? exe : "celeste") + " " + args +
-                          " 2>&1";
-  CommandResult r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) r.output += buf;
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+  return run_shell(kScrubMpiEnv + mpiexec() + " --oversubscribe --allow-run-as-root -np " +
+                   std::to_string(ranks) + " " + (exe ? exe : "celeste") + " " + args);
 }
 
 // A synthetic field cut into many regions (two stages): 2 bands, 70 sources.
@@ -58,12 +46,7 @@ void write_survey(const std::string& dir) {
   cfg.bands = {"r", "i"};
   cfg.width = cfg.height = 200;
   cfg.source_count = 70;
-  const auto survey = model::generate_survey(cfg);
-  std::vector<survey::Image> r, i;
-  for (const auto& im : survey.images) (im.band == 2 ? r : i).push_back(im);
-  io::write_generic_images(dir + "/r.fits", r);
-  io::write_generic_images(dir + "/i.fits", i);
-  io::write_catalog_entries(dir + "/init.fits", survey.initial);
+  write_generic_survey(dir, cfg);
 }
 
 std::string config_text(const std::string& dir, const std::string& out, int fanout,
@@ -73,17 +56,6 @@ std::string config_text(const std::string& dir, const std::string& out, int fano
          "/init.fits\ninference:\n  passes: 1\n  region_target_pixels: " +
          std::to_string(region_pixels) + "\nexecution:\n  scheduler:\n    fanout: " +
          std::to_string(fanout) + "\noutput:\n  directory: " + out + "\n" + output_extra;
-}
-
-void expect_same_catalog(const std::string& a, const std::string& b, const std::string& what) {
-  const auto ca = io::read_catalog_columns(a), cb = io::read_catalog_columns(b);
-  ASSERT_EQ(ca.size(), cb.size()) << what;
-  for (const auto& [name, va] : ca) {
-    const auto& vb = cb.at(name);
-    ASSERT_EQ(va.size(), vb.size()) << what << ": " << name;
-    EXPECT_EQ(0, std::memcmp(va.data(), vb.data(), va.size() * sizeof(double)))
-        << what << ": column " << name << " differs";
-  }
 }
 
 class MpiRun : public ::testing::Test {
@@ -245,18 +217,8 @@ TEST(MpiRunSdss, SubBoxOnTwoRanksGivesTheOneRankCatalog) {
   CELESTE_REQUIRE_SHARED_DATA("sdss/stripe82-94-1-12");
   const std::string data = shared_data_path("sdss/stripe82-94-1-12");
   const std::string photoobj = data + "/photoObj-000094-1-0012.fits";
-  const auto catalog = io::read_photoobj(photoobj);
-  double ra_lo = 1e9, ra_hi = -1e9, dec_lo = 1e9, dec_hi = -1e9;
-  for (const auto& e : catalog) {
-    ra_lo = std::min(ra_lo, e.ra);
-    ra_hi = std::max(ra_hi, e.ra);
-    dec_lo = std::min(dec_lo, e.dec);
-    dec_hi = std::max(dec_hi, e.dec);
-  }
+  const std::string region = catalog_region_yaml(io::read_photoobj(photoobj), 0.0, 0.25);
   const std::string dir = scratch_dir("mpi_run_sdss");
-  char region[256];
-  std::snprintf(region, sizeof region, "region:\n  ra: [%.10f, %.10f]\n  dec: [%.10f, %.10f]\n",
-                ra_lo, ra_lo + 0.25 * (ra_hi - ra_lo), dec_lo - 1e-3, dec_hi + 1e-3);
   auto config = [&](const std::string& out) {
     return "images:\n  - format: sdss\n    directory: " + data +
            "\n    run: 94\n    camcol: 1\n    field: 12\ncatalog:\n  format: photoobj\n  path: " +

@@ -3,26 +3,15 @@
 // this build lacks is a configuration error naming the ones it has.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <filesystem>
 
 #include "harness/celeste_exe.hpp"
+#include "harness/run_outputs.hpp"
 #include "harness/shared_data.hpp"
-#include "io/catalog_entries.hpp"
-#include "io/catalog_output.hpp"
-#include "io/generic_images.hpp"
-#include "model/generator.hpp"
 #include "runtime/backend.hpp"
 
 namespace celeste::testing {
 namespace {
-
-std::string report_string(const std::string& json, const std::string& key) {
-  const auto p = json.find("\"" + key + "\": \"");
-  if (p == std::string::npos) return "";
-  const auto b = p + key.size() + 5;
-  return json.substr(b, json.find('"', b) - b);
-}
 
 TEST(RunBackend, ConfiguredBackendIsTheOneThatRuns) {
   const std::string dir = scratch_dir("run_backend");
@@ -31,9 +20,7 @@ TEST(RunBackend, ConfiguredBackendIsTheOneThatRuns) {
   g.bands = {"r"};
   g.width = g.height = 150;
   g.source_count = 30;
-  const auto survey = model::generate_survey(g);
-  io::write_generic_images(dir + "/r.fits", survey.images);
-  io::write_catalog_entries(dir + "/init.fits", survey.initial);
+  write_generic_survey(dir, g);
   auto config = [&](const std::string& out, const std::string& backend) {
     return "images:\n  - format: generic\n    paths: [" + dir +
            "/r.fits]\ncatalog:\n  format: generic\n  path: " + dir +
@@ -53,21 +40,17 @@ TEST(RunBackend, ConfiguredBackendIsTheOneThatRuns) {
   ASSERT_EQ(o.status, 0) << o.output;
   const std::string rs = read_text(dir + "/serial/report.json");
   const std::string ro = read_text(dir + "/openmp/report.json");
-  EXPECT_EQ(report_string(rs, "backend"), "Serial") << rs;
+  EXPECT_EQ(json_string(rs, "backend"), "Serial") << rs;
   EXPECT_EQ(json_number(rs, "threads"), 1) << "Serial runs one thread";
-  EXPECT_EQ(report_string(ro, "backend"), "OpenMP") << ro;
+  EXPECT_EQ(json_string(ro, "backend"), "OpenMP") << ro;
   EXPECT_EQ(json_number(ro, "threads"), 2);
-  const auto cs = io::read_catalog_columns(dir + "/serial/catalog.fits");
-  const auto co = io::read_catalog_columns(dir + "/openmp/catalog.fits");
-  ASSERT_EQ(cs.size(), co.size());
-  for (const auto& [name, v] : cs)
-    EXPECT_EQ(0, std::memcmp(v.data(), co.at(name).data(), v.size() * sizeof(double)))
-        << "column " << name << " differs between Serial and OpenMP";
+  expect_same_catalog(dir + "/serial/catalog.fits", dir + "/openmp/catalog.fits",
+                      "Serial against OpenMP");
 
   // --backend overrides the file.
   const auto over = run_celeste("run " + dir + "/openmp.yaml --backend serial");
   ASSERT_EQ(over.status, 0) << over.output;
-  EXPECT_EQ(report_string(read_text(dir + "/openmp/report.json"), "backend"), "Serial");
+  EXPECT_EQ(json_string(read_text(dir + "/openmp/report.json"), "backend"), "Serial");
 
   // Absent from this build: exit 2, naming the ones it has, before any work.
   if (names.find("cuda") == std::string::npos) {

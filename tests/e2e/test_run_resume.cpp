@@ -18,12 +18,9 @@
 #include <thread>
 
 #include "harness/celeste_exe.hpp"
+#include "harness/run_outputs.hpp"
 #include "harness/shared_data.hpp"
-#include "io/catalog_entries.hpp"
-#include "io/catalog_output.hpp"
 #include "io/fits_file.hpp"
-#include "io/generic_images.hpp"
-#include "model/generator.hpp"
 
 namespace celeste::testing {
 namespace {
@@ -37,12 +34,7 @@ void write_survey(const std::string& dir) {
   cfg.bands = {"r", "i"};
   cfg.width = cfg.height = 220;
   cfg.source_count = 80;
-  const auto survey = model::generate_survey(cfg);
-  std::vector<survey::Image> r, i;
-  for (const auto& im : survey.images) (im.band == 2 ? r : i).push_back(im);
-  io::write_generic_images(dir + "/r.fits", r);
-  io::write_generic_images(dir + "/i.fits", i);
-  io::write_catalog_entries(dir + "/init.fits", survey.initial);
+  write_generic_survey(dir, cfg);
 }
 
 std::string config_text(const std::string& dir, const std::string& out,
@@ -73,25 +65,6 @@ void run_and_kill(const std::string& cfg, double seconds) {
   waitpid(pid, &status, 0);
 }
 
-// Every numeric column of a catalog, compared bit for bit.
-void expect_same_catalog(const std::string& a, const std::string& b) {
-  const auto ca = io::read_catalog_columns(a), cb = io::read_catalog_columns(b);
-  ASSERT_EQ(ca.size(), cb.size());
-  for (const auto& [name, va] : ca) {
-    const auto& vb = cb.at(name);
-    ASSERT_EQ(va.size(), vb.size()) << name;
-    EXPECT_EQ(0, std::memcmp(va.data(), vb.data(), va.size() * sizeof(double)))
-        << "column " << name << " differs";
-  }
-}
-
-std::string report_string(const std::string& json, const std::string& key) {
-  const auto p = json.find("\"" + key + "\": \"");
-  if (p == std::string::npos) return "";
-  const auto b = p + key.size() + 5;
-  return json.substr(b, json.find('"', b) - b);
-}
-
 TEST(RunResume, KilledRunResumesToTheIdenticalCatalog) {
   const std::string dir = scratch_dir("run_resume");
   write_survey(dir);
@@ -103,7 +76,7 @@ TEST(RunResume, KilledRunResumesToTheIdenticalCatalog) {
   const std::string ref_report = read_text(dir + "/ref/report.json");
   EXPECT_FALSE(fs::exists(dir + "/ref/checkpoint.ckpt")) << "removed once the outputs are in";
   // The run id ties the set: the same in the report and in both FITS headers.
-  const std::string run_id = report_string(ref_report, "run_id");
+  const std::string run_id = json_string(ref_report, "run_id");
   ASSERT_EQ(run_id.size(), 25u) << ref_report;
   {
     io::FitsFile f = io::FitsFile::open_read(dir + "/ref/catalog.fits");
@@ -133,7 +106,7 @@ TEST(RunResume, KilledRunResumesToTheIdenticalCatalog) {
   EXPECT_GT(done_before, 0) << rep;
   EXPECT_LT(done_before, json_number(ref_report, "fits")) << "killed before the end";
   EXPECT_EQ(json_number(rep, "fits"), json_number(ref_report, "fits"));
-  EXPECT_NE(report_string(rep, "run_id"), run_id);
+  EXPECT_NE(json_string(rep, "run_id"), run_id);
   // At most one interval plus one round (rounds here take well under a second) redone.
   EXPECT_LT(lost_s, interval + 1.0);
   std::printf("reference %.2f s, %g fits; killed at %.2f s with %g fits checkpointed; "

@@ -14,6 +14,7 @@
 #include "celeste/optimizer/status.hpp"
 
 #include "harness/celeste_exe.hpp"
+#include "harness/run_outputs.hpp"
 #include "harness/shared_data.hpp"
 #include "io/catalog_output.hpp"
 #include "io/photoobj.hpp"
@@ -33,18 +34,8 @@ void run_field(double ra_from, double ra_to, const std::string& name) {
   const std::string photoobj = data + "/photoObj-000094-1-0012.fits";
   const auto catalog = io::read_photoobj(photoobj);
   ASSERT_GT(catalog.size(), 100u);
-  double ra_lo = 1e9, ra_hi = -1e9, dec_lo = 1e9, dec_hi = -1e9;
-  for (const auto& e : catalog) {
-    ra_lo = std::min(ra_lo, e.ra);
-    ra_hi = std::max(ra_hi, e.ra);
-    dec_lo = std::min(dec_lo, e.dec);
-    dec_hi = std::max(dec_hi, e.dec);
-  }
-  const double ra_span = ra_hi - ra_lo;
   const std::string dir = scratch_dir(name);
-  char region[256];
-  std::snprintf(region, sizeof region, "region:\n  ra: [%.10f, %.10f]\n  dec: [%.10f, %.10f]\n",
-                ra_lo + ra_from * ra_span, ra_lo + ra_to * ra_span, dec_lo - 1e-3, dec_hi + 1e-3);
+  const std::string region = catalog_region_yaml(catalog, ra_from, ra_to);
   write_text(dir + "/run.yaml",
              "images:\n  - format: sdss\n    directory: " + data +
                  "\n    run: 94\n    camcol: 1\n    field: 12\n"

@@ -26,19 +26,25 @@ inline const char* scrub_mpi_environment() {
          "OPAL_[A-Za-z0-9_]*\\)=.*/\\1/p'); do unset $v; done; ";
 }
 
-inline CommandResult run_celeste(const std::string& args) {
-  const char* exe = std::getenv("CELESTE_EXE");
-  EXPECT_NE(exe, nullptr) << "CELESTE_EXE is set by ctest";
+// Runs shell command `cmd` (stderr joined to stdout): its output and exit status.
+inline CommandResult run_shell(const std::string& cmd) {
   CommandResult r;
-  const std::string cmd = std::string(scrub_mpi_environment()) + std::string(exe ? exe : "celeste") +
-                          " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
+  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf{};
   while (std::fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
   const int raw = pclose(pipe);
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return r;
+}
+
+// `celeste ARGS` ($CELESTE_EXE), without the test process's MPI variables; `prefix` is shell
+// text before the command (environment assignments, ulimit).
+inline CommandResult run_celeste(const std::string& args, const std::string& prefix = "") {
+  const char* exe = std::getenv("CELESTE_EXE");
+  EXPECT_NE(exe, nullptr) << "CELESTE_EXE is set by ctest";
+  return run_shell(std::string(scrub_mpi_environment()) + prefix + " " +
+                   std::string(exe ? exe : "celeste") + " " + args);
 }
 
 inline std::string read_text(const std::string& path) {
@@ -60,6 +66,14 @@ inline double json_number(const std::string& json, const std::string& key) {
     return 0;
   }
   return std::strtod(json.c_str() + pos + key.size() + 3, nullptr);
+}
+
+// The string after "key": in a JSON text (first occurrence), "" when absent.
+inline std::string json_string(const std::string& json, const std::string& key) {
+  const auto p = json.find("\"" + key + "\": \"");
+  if (p == std::string::npos) return "";
+  const auto b = p + key.size() + 5;
+  return json.substr(b, json.find('"', b) - b);
 }
 
 }  // namespace celeste::testing
