@@ -170,7 +170,8 @@ FitBenchResult bench_fit(int sources, double seconds, const std::string& backend
   for (std::size_t s = 0; s < survey.initial.size(); ++s) {
     params.push_back(model::generic_init_params(survey.initial[s]));
     targets.push_back(static_cast<int>(s));
-    boxes.push_back(model::target_bounds(survey.initial[s].ra, survey.initial[s].dec));
+    boxes.push_back(model::target_bounds(survey.initial[s].ra, survey.initial[s].dec,
+                                         patches.max_radius[s]));
   }
   model::FitOptions options;
   options.backend = backend;

@@ -12,7 +12,7 @@ namespace celeste::inference {
 namespace {
 
 constexpr char kMagic[16] = "CELESTE-K CKPT\n";  // 15 characters + NUL
-constexpr std::uint32_t kVersion = 4;
+constexpr std::uint32_t kVersion = 5;
 constexpr std::uint32_t kByteOrderMark = 0x01020304u;  // read back differently on the other order
 
 // Appends plain values to a byte buffer (native byte order; the mark tells a reader).
@@ -89,6 +89,9 @@ void write_checkpoint(const std::string& path, const RunState& s) {
   w.put(c.elbo_evaluations);
   w.put(c.active_pixel_visits);
   w.put(c.inactive_pixel_visits);
+  w.put(c.star_hypotheses_tried);
+  w.put(c.star_hypotheses_accepted);
+  w.put(c.star_hypothesis_fits);
   w.put(c.load_imbalance_s);
   w.put(c.inference_s);
   w.put(static_cast<std::uint64_t>(s.params.size()));
@@ -154,6 +157,9 @@ RunState read_checkpoint(const std::string& path) {
   c.elbo_evaluations = r.get<std::int64_t>();
   c.active_pixel_visits = r.get<std::int64_t>();
   c.inactive_pixel_visits = r.get<std::int64_t>();
+  c.star_hypotheses_tried = r.get<std::int64_t>();
+  c.star_hypotheses_accepted = r.get<std::int64_t>();
+  c.star_hypothesis_fits = r.get<std::int64_t>();
   c.load_imbalance_s = r.get<double>();
   c.inference_s = r.get<double>();
   constexpr std::size_t kPerSource = 3 * sizeof(double) * kNumParams + 3 * 4 + 3 * 8;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "celeste/param_layout.hpp"
+#include "model/source_fit.hpp"
 #include "survey/source_result.hpp"
 
 namespace celeste::inference {
@@ -27,6 +28,8 @@ namespace celeste::inference {
 struct WorkCounters {
   std::int64_t fits = 0, newton_iterations = 0, elbo_evaluations = 0;
   std::int64_t active_pixel_visits = 0, inactive_pixel_visits = 0;
+  // star_hypothesis.hpp: moves tried, kept, and the fits they made (also counted in `fits`)
+  std::int64_t star_hypotheses_tried = 0, star_hypotheses_accepted = 0, star_hypothesis_fits = 0;
   double load_imbalance_s = 0;  // RunTimings::load_imbalance so far
   double inference_s = 0;       // fitting wall time so far (all sessions of the run)
 
@@ -37,8 +40,19 @@ struct WorkCounters {
     elbo_evaluations += w.elbo_evaluations;
     active_pixel_visits += w.active_pixel_visits;
     inactive_pixel_visits += w.inactive_pixel_visits;
+    star_hypotheses_tried += w.star_hypotheses_tried;
+    star_hypotheses_accepted += w.star_hypotheses_accepted;
+    star_hypothesis_fits += w.star_hypothesis_fits;
     load_imbalance_s += w.load_imbalance_s;
     return *this;
+  }
+  // Counts one source fit.
+  void count(const model::SourceFit& f) {
+    ++fits;
+    newton_iterations += f.result.iterations;
+    elbo_evaluations += f.result.evaluations;
+    active_pixel_visits += f.result.evaluations * f.active_visits;
+    inactive_pixel_visits += f.neighbor_visits;
   }
 };
 

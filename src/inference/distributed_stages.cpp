@@ -22,7 +22,7 @@ constexpr int kTagScheduler = 7101;  // scheduling::SchedulerMessage bytes, tree
 constexpr int kTagProgress = 7102;   // a finished task, to rank 0 (checkpoint table, report)
 
 // A finished task as sent to rank 0: stage, region, rank, seconds, then its work counters.
-constexpr int kProgressDoubles = 10;
+constexpr int kProgressDoubles = 13;
 struct Progress {
   int stage = 0, region = 0, rank = 0;
   double seconds = 0;
@@ -39,6 +39,9 @@ void encode(const Progress& p, double* out) {
   out[7] = static_cast<double>(p.work.active_pixel_visits);
   out[8] = static_cast<double>(p.work.inactive_pixel_visits);
   out[9] = p.work.load_imbalance_s;
+  out[10] = static_cast<double>(p.work.star_hypotheses_tried);
+  out[11] = static_cast<double>(p.work.star_hypotheses_accepted);
+  out[12] = static_cast<double>(p.work.star_hypothesis_fits);
 }
 Progress decode(const double* in) {
   Progress p;
@@ -52,6 +55,9 @@ Progress decode(const double* in) {
   p.work.active_pixel_visits = static_cast<std::int64_t>(in[7]);
   p.work.inactive_pixel_visits = static_cast<std::int64_t>(in[8]);
   p.work.load_imbalance_s = in[9];
+  p.work.star_hypotheses_tried = static_cast<std::int64_t>(in[10]);
+  p.work.star_hypotheses_accepted = static_cast<std::int64_t>(in[11]);
+  p.work.star_hypothesis_fits = static_cast<std::int64_t>(in[12]);
   return p;
 }
 
@@ -288,10 +294,15 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
   // The catalog and the counters, on rank 0.
   MPI_Barrier(comm);
   me.rma = shared.counters();
-  const std::int64_t mine[5] = {session.fits, session.newton_iterations, session.elbo_evaluations,
-                                session.active_pixel_visits, session.inactive_pixel_visits};
-  std::int64_t sum[5] = {0, 0, 0, 0, 0};
-  MPI_Reduce(mine, sum, 5, MPI_INT64_T, MPI_SUM, 0, comm);
+  constexpr int kSummed = 8;
+  const std::int64_t mine[kSummed] = {session.fits, session.newton_iterations,
+                                      session.elbo_evaluations, session.active_pixel_visits,
+                                      session.inactive_pixel_visits,
+                                      session.star_hypotheses_tried,
+                                      session.star_hypotheses_accepted,
+                                      session.star_hypothesis_fits};
+  std::int64_t sum[kSummed] = {};
+  MPI_Reduce(mine, sum, kSummed, MPI_INT64_T, MPI_SUM, 0, comm);
   double imbalance = session.load_imbalance_s, imbalance_sum = 0;
   MPI_Reduce(&imbalance, &imbalance_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
   constexpr int kActivityDoubles = 11;
@@ -315,6 +326,9 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
     result.work.elbo_evaluations = sum[2];
     result.work.active_pixel_visits = sum[3];
     result.work.inactive_pixel_visits = sum[4];
+    result.work.star_hypotheses_tried = sum[5];
+    result.work.star_hypotheses_accepted = sum[6];
+    result.work.star_hypothesis_fits = sum[7];
     result.work.load_imbalance_s = imbalance_sum / ranks;
     for (int r = 0; r < ranks; ++r) {
       const double* a = all_act.data() + static_cast<std::size_t>(r) * kActivityDoubles;

@@ -26,6 +26,7 @@
 #include "inference/cyclades.hpp"
 #include "inference/output_plan.hpp"
 #include "inference/regions.hpp"
+#include "inference/star_hypothesis.hpp"
 #include "io/atomic_file.hpp"
 #include "io/catalog_entries.hpp"
 #include "io/catalog_output.hpp"
@@ -251,7 +252,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   }
 
   model::PatchOptions patch_options;
-  patch_options.pixelized_stars = cfg.model.variant == "K";
+  const bool variant_k = cfg.model.variant == "K";  // P: the published model exactly
+  patch_options.pixelized_stars = variant_k;
+  patch_options.neighbor_light_in_box = variant_k;
+  patch_options.radius_from_both_types = variant_k;
   const model::SurveyPatches patches = model::build_patches(catalog, images, patch_options);
   std::vector<double> work(S, 0.0);
   for (int s = 0; s < S; ++s)
@@ -265,7 +269,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   for (int s = 0; s < S; ++s) {
     params[s] = is_target[s] ? model::generic_init_params(catalog[s])
                              : model::catalog_init_params(catalog[s]);
-    boxes[s] = model::target_bounds(catalog[s].ra, catalog[s].dec);
+    boxes[s] = model::target_bounds(catalog[s].ra, catalog[s].dec,
+                                    variant_k ? patches.max_radius[s] : 0.0);
   }
 
   // Regions: stage 1, and a second partition offset from it (only useful with > 1 region).
@@ -302,11 +307,15 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   tr.max_radius = cfg.optimizer.max_radius;
   fit_options.type_prior = cfg.model.type_prior;
   fit_options.backend = backend;
+  const StarHypothesisOptions hypothesis_options;
 
   // Every region's rounds, planned up front in its fixed (pass, batch, round) order: the unit
   // of progress a checkpoint records.
   struct RegionRounds {
     std::vector<std::vector<int>> rounds;  // catalog indices of each round's targets
+    // Variant K: a last round that tries the star hypothesis of each target in turn
+    // (star_hypothesis.hpp); −1: none.
+    std::int64_t hypothesis_round = -1;
   };
   std::vector<std::vector<RegionRounds>> planned(stage_list.size());
   state.rounds_total.resize(stage_list.size());
@@ -341,6 +350,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
               rr.rounds.push_back(std::move(targets));
             }
           }
+        if (variant_k) {
+          rr.hypothesis_round = static_cast<std::int64_t>(rr.rounds.size());
+          rr.rounds.push_back(region.targets);
+        }
       }
       state.rounds_total[st].push_back(static_cast<std::int64_t>(rr.rounds.size()));
       planned[st].push_back(std::move(rr));
@@ -397,6 +410,27 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
       while (true) {
         const std::int64_t end = std::min(round_size, next_done + chunk_targets);
         const std::vector<int> targets(round.begin() + next_done, round.begin() + end);
+        if (k == planned[st][reg].hypothesis_round) {
+          // One target after another (a move refits its close neighbours), in the round's
+          // fixed order: the result does not depend on threads or ranks.
+          std::vector<bool> movable(S, false);
+          for (int s : region_targets) movable[s] = true;
+          std::vector<int> changed = targets;
+          for (int s : targets) {
+            const auto move = try_star_hypothesis(images, patches, task_params, task_records, boxes,
+                                                  movable, s, fit_options, hypothesis_options);
+            work += move.work;
+            changed.insert(changed.end(), move.changed.begin(), move.changed.end());
+          }
+          std::sort(changed.begin(), changed.end());
+          changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+          const bool round_done = end == round_size;
+          next_done = round_done ? 0 : end;
+          if (round_done) state.rounds_done[st][reg] = k + 1;
+          if (after_chunk) after_chunk(changed);
+          if (round_done) break;
+          continue;
+        }
         std::vector<SourceBounds> chunk_boxes;
         for (int s : targets) chunk_boxes.push_back(boxes[s]);
         const auto tr0 = Clock::now();
@@ -411,11 +445,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           fitted_on = f.execution_space;  // what really ran, for the report
           task_params[s] = f.params;
           model::record_fit(f, task_records[s]);
-          ++work.fits;
-          work.newton_iterations += f.result.iterations;
-          work.elbo_evaluations += f.result.evaluations;
-          work.active_pixel_visits += f.result.evaluations * f.active_visits;
-          work.inactive_pixel_visits += f.neighbor_visits;
+          work.count(f);
         }
         const bool round_done = end == round_size;
         next_done = round_done ? 0 : end;
@@ -504,6 +534,9 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   rep.elbo_evaluations = work_done.elbo_evaluations;
   rep.active_pixel_visits = work_done.active_pixel_visits;
   rep.inactive_pixel_visits = work_done.inactive_pixel_visits;
+  rep.star_hypotheses_tried = work_done.star_hypotheses_tried;
+  rep.star_hypotheses_accepted = work_done.star_hypotheses_accepted;
+  rep.star_hypothesis_fits = work_done.star_hypothesis_fits;
   rep.timings.load_imbalance = work_done.load_imbalance_s;
 
   if (fitted_on) rep.backend = fitted_on;

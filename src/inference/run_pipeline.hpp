@@ -43,6 +43,9 @@ struct RunReport {
   long elbo_evaluations = 0;
   long active_pixel_visits = 0;    // Σ over ELBO evaluations of visited pixels
   long inactive_pixel_visits = 0;  // neighbour contributions folded into task backgrounds
+  long star_hypotheses_tried = 0;     // blends refitted as stars (star_hypothesis.hpp) ...
+  long star_hypotheses_accepted = 0;  // ... and kept because the ELBO rose
+  long star_hypothesis_fits = 0;      // fits the moves made (included in `fits`)
   long flops_per_visit = 0;
   double elbo_flops = 0;           // active_pixel_visits × flops_per_visit
   double optimizer_flops = 0;      // estimated subproblem work (docs/flops.md)

@@ -80,7 +80,7 @@ TaskData build_task(const std::vector<survey::Image>& images, const SurveyPatche
         px.background_mean = im.sky[i];
         px.background_var = 0;
         for (const auto& r : nbrs) {
-          if (!r.patch->is_active(h, w)) continue;
+          if (!sp.lights(*r.patch, h, w)) continue;
           double fs, fg, mean, second;
           profile_values(r.comps.data(), r.K, (*r.theta)[param::frac_dev], r.stamp, r.stamp_n,
                          h - r.center[0],

@@ -53,8 +53,11 @@ double patch_radius(const survey::CatalogEntry& entry, const survey::Image& imag
   const double lmax = 0.5 * tr + std::sqrt(std::max(0.0, 0.25 * tr * tr - det));
   const double w = options.width_scale;
   double O = w * std::sqrt(lmax) * A;
-  if (!entry.is_star) O += w * entry.gal_radius_px / kGalaxyWidthDivisor;
-  const double F = std::max(1e-6, (entry.is_star ? entry.star_fluxes : entry.gal_fluxes)[image.band]);
+  const bool both = options.radius_from_both_types;
+  if (both || !entry.is_star) O += w * entry.gal_radius_px / kGalaxyWidthDivisor;
+  const double own = (entry.is_star ? entry.star_fluxes : entry.gal_fluxes)[image.band];
+  const double F = std::max(
+      1e-6, both ? std::max(entry.star_fluxes[image.band], entry.gal_fluxes[image.band]) : own);
   const double sky = image.sky[image.index(std::max(1, image.width / 2), std::max(1, image.height / 2))];
   const double t =
       std::min(std::exp(-0.5 * kPatchEdgeSigmas * kPatchEdgeSigmas) / (std::sqrt(2 * kPi) * O),
@@ -119,6 +122,7 @@ SurveyPatches build_patches(const survey::Catalog& catalog,
   out.by_source.resize(S);
   out.neighbors.resize(S);
   out.max_radius.assign(S, 0.0);
+  out.neighbor_light_in_box = options.neighbor_light_in_box;
   std::map<std::pair<int, int>, int> stamp_index;  // (image, node) -> out.star_stamps
   for (int s = 0; s < S; ++s) {
     const auto& e = catalog[s];

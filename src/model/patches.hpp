@@ -22,6 +22,18 @@ struct PatchOptions {
   // Stars rendered with the image's pixelized PSF where it has one (model variant K); false:
   // with the Gaussian mixture (variant P, the published model).
   bool pixelized_stars = true;
+  // Where a fixed neighbour's light enters a target's background (model variant K): at every
+  // pixel of the neighbour's patch box. false (variant P, the published model): only at the
+  // neighbour's own active pixels, which drops a bright galaxy's wings beyond 8 px wherever
+  // they are fainter than half the sky; on the synthetic demo that left up to 130 electrons
+  // per pixel unmodelled under a star 12 px from an r = 18 galaxy, and the star was fitted as
+  // a small galaxy (docs/decisions.md "Neighbour light").
+  bool neighbor_light_in_box = true;
+  // The patch radius from the larger of the entry's star and galaxy extents (variant K), so
+  // that the pixels a source is fitted on do not depend on the initial catalog's type (and
+  // neither does the galaxy scale bound derived from them, source_fit.hpp target_bounds).
+  // false (variant P): from the entry's own type.
+  bool radius_from_both_types = true;
   // The pixelized PSF is evaluated on a grid of nodes this far apart (px) and each patch uses
   // its nearest node: the SDSS PSF changes by ~0.1 % of its peak over 128 px (docs/psf.md).
   double stamp_spacing_px = 256.0;
@@ -66,6 +78,7 @@ struct SurveyPatches {
   std::vector<std::vector<int>> neighbors;          // sources whose boxes overlap s's, ascending
   std::vector<double> max_radius;                   // per source, over images
   std::vector<StarStamp> star_stamps;               // pixelized star profiles in use
+  bool neighbor_light_in_box = true;                // PatchOptions::neighbor_light_in_box
 
   // The star stamp coefficients of a patch and its size (nullptr, 0: the PSF mixture).
   const double* stamp_coeffs(const SourcePatch& p) const {
@@ -73,6 +86,10 @@ struct SurveyPatches {
   }
   int stamp_size(const SourcePatch& p) const {
     return p.star_stamp < 0 ? 0 : star_stamps[p.star_stamp].size;
+  }
+  // Whether neighbour patch p contributes its light to another source's pixel (h, w).
+  bool lights(const SourcePatch& p, int h, int w) const {
+    return neighbor_light_in_box ? p.contains(h, w) : p.is_active(h, w);
   }
 };
 

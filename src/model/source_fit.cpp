@@ -12,8 +12,14 @@
 
 namespace celeste::model {
 
-SourceBounds target_bounds(double ra0, double dec0) {
-  return make_source_bounds(ra0, dec0, constants::kPositionHalfWidthDeg);
+SourceBounds target_bounds(double ra0, double dec0, double max_patch_radius_px) {
+  SourceBounds b = make_source_bounds(ra0, dec0, constants::kPositionHalfWidthDeg);
+  if (max_patch_radius_px > 0)
+    b.hi[param::radius] =
+        std::clamp(kMaxScalePerPatchRadius * max_patch_radius_px,
+                   // keep the box non-degenerate for a tiny patch
+                   2 * b.lo[param::radius], b.hi[param::radius]);
+  return b;
 }
 
 namespace {

@@ -72,8 +72,17 @@ struct SourceFit {
   std::vector<FitIteration> trace;       // options.record_trace only
 };
 
-// The fixed box of a target source from its initial position (model.md §3.3).
-SourceBounds target_bounds(double ra0, double dec0);
+// The fixed box of a target source from its initial position (model.md §3.3). With
+// max_patch_radius_px > 0 (model variant K: the source's largest patch radius) the galaxy scale
+// σ is also capped at a third of it: the likelihood only sees the patch, so a larger σ puts
+// light where nothing charges for it, and on the synthetic demo galaxies ran away to the
+// 70-px bound as faint streaks absorbing neighbours' light (docs/decisions.md "Galaxy scale
+// within the patch"). ≤ 0: the published bounds only (variant P).
+SourceBounds target_bounds(double ra0, double dec0, double max_patch_radius_px = 0);
+
+// σ ≤ kMaxScalePerPatchRadius × patch radius: an exponential profile keeps ≥ 96 % of its light
+// within 3 scales, a de Vaucouleurs one ~85 %.
+inline constexpr double kMaxScalePerPatchRadius = 1.0 / 3.0;
 
 // The catalog record's fit fields (status, iterations, failure flags, ELBO, its gain, gradient
 // norm, linear-response sds) from a fit: the one place they are mapped.
