@@ -30,6 +30,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <vector>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -253,23 +254,34 @@ TEST_F(DemoRun, OutputCatalogRefinesAndRenders) {
   const auto first = io::read_catalog_columns(dir_ + "/run2/catalog.fits");
   const auto again = io::read_catalog_columns(dir_ + "/refine/catalog.fits");
   ASSERT_EQ(again.at("ra").size(), first.at("ra").size());
-  // The refit starts where the first fit ended: its start is the first fit's end, and it ends
-  // near it (the first fit moved the sources 0.3 px on average from their initial positions).
-  double start_shift = 0, end_shift_px = 0, mag_change = 0;
+  // The refit starts where the first fit ended and, for most sources, ends near it. Measured:
+  // median position change 0.007 px, median |d mag_r| 0.016 (the first fit moved the sources
+  // 0.3 px on average); 3 of 90 faint or blended sources change type, and their fluxes with it
+  // (the entry resets the variances and type probabilities, model.md §8.1).
+  double start_shift = 0;
+  int same_type = 0;
+  std::vector<double> shift_px, mag_change;
   const std::size_t n = first.at("ra").size();
   for (std::size_t i = 0; i < n; ++i) {
     EXPECT_EQ(again.at("objid")[i], first.at("objid")[i]);
     start_shift = std::max(start_shift, std::abs(again.at("ra_init")[i] - first.at("ra")[i]));
     const double cosd = std::cos(first.at("dec")[i] * M_PI / 180);
-    end_shift_px += std::hypot((again.at("ra")[i] - first.at("ra")[i]) * cosd,
-                               again.at("dec")[i] - first.at("dec")[i]) * 3600 / 0.396 / n;
-    mag_change += std::abs(again.at("mag_r")[i] - first.at("mag_r")[i]) / n;
+    shift_px.push_back(std::hypot((again.at("ra")[i] - first.at("ra")[i]) * cosd,
+                                  again.at("dec")[i] - first.at("dec")[i]) * 3600 / 0.396);
+    mag_change.push_back(std::abs(again.at("mag_r")[i] - first.at("mag_r")[i]));
+    same_type += again.at("is_star")[i] == first.at("is_star")[i];
   }
-  std::printf("refit from the fitted catalog: mean position change %.4f px, mean |d mag_r| %.4f\n",
-              end_shift_px, mag_change);
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  std::printf("refit from the fitted catalog: median position change %.4f px, median |d mag_r| "
+              "%.4f, %d of %zu keep their type\n",
+              median(shift_px), median(mag_change), same_type, n);
   EXPECT_EQ(start_shift, 0) << "the refit must start at the fitted positions";
-  EXPECT_LT(end_shift_px, 0.05);
-  EXPECT_LT(mag_change, 0.05);
+  EXPECT_LT(median(shift_px), 0.05);
+  EXPECT_LT(median(mag_change), 0.05);
+  EXPECT_GE(same_type, 0.9 * n);
 
   write_text(dir_ + "/render.yaml",
              "generate:\n  seed: 777\n  bands: [u, g, r, i, z]\n  epochs: 1\n"
