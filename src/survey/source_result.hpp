@@ -27,12 +27,8 @@ inline constexpr unsigned sd_mean_field = 1u << 3;         // not positive defin
                                                            // and colour sds mean-field
 inline constexpr unsigned sd_unavailable = 1u << 4;        // no finite Hessian: as sd_mean_field
 
-struct NamedFlag {
-  unsigned bit;
-  const char* name;
-  const char* meaning;
-};
-inline constexpr NamedFlag kNamed[] = {
+// Every bit with its name and meaning, in bit order (the failure bits' record type).
+inline constexpr optimizer::failure_flag::NamedFlag kNamed[] = {
     {at_bound, "at_bound", "a parameter ended at its box bound"},
     {sd_at_bound, "sd_at_bound", "a parameter at its bound has no linear-response sd (NaN)"},
     {sd_shape_conditioned, "sd_shape_conditioned", "no shape sds (NaN): Hessian not definite"},

@@ -40,6 +40,7 @@
 #include "harness/shared_data.hpp"
 #include "io/catalog_entries.hpp"
 #include "io/catalog_output.hpp"
+#include "io/fits_file.hpp"
 #include "io/generic_images.hpp"
 #include "model/patches.hpp"
 #include "score/scorer.hpp"
@@ -248,9 +249,21 @@ TEST_F(DemoRun, OutputCatalogRefinesAndRenders) {
              "images:\n  - format: generic\n    paths: [survey/survey-u.fits, survey/survey-g.fits, "
              "survey/survey-r.fits, survey/survey-i.fits, survey/survey-z.fits]\n"
              "catalog:\n  format: generic\n  path: run2/catalog.fits\n"
-             "output:\n  directory: refine\n");
+             "output:\n  directory: refine\n  model_images: true\n");
   const CommandResult refine = run_celeste("run " + dir_ + "/refine.yaml --threads 2");
   ASSERT_EQ(refine.status, 0) << refine.output;
+  {  // model images carry the provenance too (primary HDU) and a checksum in every HDU
+    io::FitsFile f = io::FitsFile::open_read(dir_ + "/refine/model-001-u.fits");
+    EXPECT_EQ(f.read_string("RUNID"),
+              json_string(read_text(dir_ + "/refine/report.json"), "run_id"));
+    EXPECT_EQ(f.read_string("CELGIT"),
+              json_string(read_text(dir_ + "/refine/report.json"), "git_commit"));
+    EXPECT_GT(f.read_int("NINPUTS"), 5);
+    for (int h = 1; h <= f.num_hdus(); ++h) {
+      f.move_to(h);
+      EXPECT_TRUE(f.has_key("CHECKSUM") && f.has_key("DATASUM")) << "HDU " << h;
+    }
+  }
   const auto first = io::read_catalog_columns(dir_ + "/run2/catalog.fits");
   const auto again = io::read_catalog_columns(dir_ + "/refine/catalog.fits");
   ASSERT_EQ(again.at("ra").size(), first.at("ra").size());

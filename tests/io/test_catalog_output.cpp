@@ -430,6 +430,16 @@ TEST(CatalogOutput, OutputCatalogReadsBackAsInitialCatalog) {
   }
 }
 
+TEST(CatalogOutput, EmptyCatalogIsAValidPair) {
+  const std::string dir = scratch_dir("catalog_empty");
+  write_catalog_outputs({}, dir + "/cat.fits", dir + "/cat.h5", test_provenance(dir));
+  EXPECT_EQ(read_catalog_columns(dir + "/cat.fits").at("ra").size(), 0u);
+  EXPECT_TRUE(read_catalog_entries(dir + "/cat.fits").empty());
+  const testing::CommandResult r =
+      testing::check_catalog_in_python(dir + "/cat.fits", dir + "/cat.h5");
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
 TEST(CatalogOutput, FailedWriteLeavesNoPartialFile) {
   const std::string dir = scratch_dir("catalog_fail");
   // The HDF5 destination folder does not exist: the FITS file must not appear either.
