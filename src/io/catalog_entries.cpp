@@ -111,11 +111,24 @@ survey::Catalog read_catalog_entries(const std::string& path) {
                               f.read_string("EXTNAME") == "CATALOG";
   survey::Catalog out = output_catalog ? catalog_entries_from_output_table(f)
                                        : entries_from_table(f);
+  // An entry's field by the name of the file's column it came from.
+  auto file_column = [&](const std::string& entry_field, const std::string& what) {
+    if (!output_catalog) return entry_field;
+    if (entry_field == "star_fluxes" || entry_field == "gal_fluxes")
+      for (int b = 0; b < survey::kNumBands; ++b)
+        if (what.rfind(std::string("band ") + survey::kBandNames[b] + " ", 0) == 0)
+          return std::string("flux_") + survey::kBandNames[b];
+    if (entry_field == "gal_angle") return std::string("gal_angle_deg");
+    if (entry_field == "gal_radius_px") return std::string("gal_scale_px");
+    return entry_field;
+  };
   for (std::size_t i = 0; i < out.size(); ++i)
-    if (const CatalogProblem p = catalog_entry_problem(out[i]); !p.column.empty())
-      f.fail_input("column " + p.column + " row " + std::to_string(i + 1) + " (objid " +
+    if (const CatalogProblem p = catalog_entry_problem(out[i]); !p.column.empty()) {
+      const std::string column = file_column(p.column, p.what);
+      f.fail_input("column " + column + " row " + std::to_string(i + 1) + " (objid " +
                        std::to_string(out[i].objid) + "): " + p.what,
-                   p.column, p.value);
+                   column, p.value);
+    }
   return out;
 }
 

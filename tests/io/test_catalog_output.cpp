@@ -430,6 +430,22 @@ TEST(CatalogOutput, OutputCatalogReadsBackAsInitialCatalog) {
   }
 }
 
+// A bad value in an output catalog read as input is named by the output's column.
+TEST(CatalogOutput, BadOutputCatalogRowIsNamedByItsColumn) {
+  const std::string dir = scratch_dir("catalog_bad_roundtrip");
+  survey::SourceResult bad = galaxy_result();
+  bad.params[param::radius] = -1;  // gal_scale_px: not a valid radius
+  write_catalog_outputs({galaxy_result(), bad}, dir + "/cat.fits", "");
+  try {
+    read_catalog_entries(dir + "/cat.fits");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("cat.fits: HDU 2: column gal_scale_px row 2 (objid 1237663784734294016)"),
+              std::string::npos) << m;
+  }
+}
+
 TEST(CatalogOutput, EmptyCatalogIsAValidPair) {
   const std::string dir = scratch_dir("catalog_empty");
   write_catalog_outputs({}, dir + "/cat.fits", dir + "/cat.h5", test_provenance(dir));
