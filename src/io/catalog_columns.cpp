@@ -118,10 +118,11 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   for (int b = 0; b < kNumBands; ++b) {
     const std::string band = survey::kBandNames[b];
     real("flux_" + band, "nanomaggy", "G14.7",
-         "posterior mean flux in band " + band + " given the most likely type",
+         "posterior mean flux in band " + band +
+             " given the most likely type, nanomaggies (1 nmgy = 3.631 microjansky)",
          [=](const survey::SourceResult& r) { return band_flux(r.params, type_of(r), b).mean; });
     real("flux_" + band + "_sd", "nanomaggy", "G14.7",
-         "posterior standard deviation of flux_" + band,
+         "posterior standard deviation of flux_" + band + ", nanomaggies",
          [=](const survey::SourceResult& r) { return band_flux(r.params, type_of(r), b).sd; });
     real("mag_" + band, "mag", "F9.4", "SDSS asinh magnitude of flux_" + band,
          [=](const survey::SourceResult& r) {
@@ -134,7 +135,8 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
            return kMagPerLn * f.sd / f.mean;
          });
   }
-  real("log_flux_r", "", "F10.5", "posterior mean of ln(r-band flux / 1 nanomaggy) (gamma_t); dimensionless",
+  real("log_flux_r", "", "F10.5",
+       "posterior mean of ln(r-band flux / 1 nanomaggy) (gamma_t); dimensionless",
        [=](const survey::SourceResult& r) { return r.params[param::gamma(type_of(r))]; });
   // Posterior sds: linear-response (LRVB) when the fit computed them, which account for the
   // correlations with position and shape that mean-field VI ignores (docs/optimizer.md);
@@ -174,17 +176,22 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
            return kMagPerLn * std::sqrt(r.params[param::lambda(type_of(r), j)]);
          });
   }
-  real("ra_sd", "arcsec", "F9.5", "linear-response sd of ra (coordinate, not times cos dec); NaN when warning_flags says why",
+  real("ra_sd", "arcsec", "F9.5",
+       "linear-response sd of ra (coordinate, not times cos dec); NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return 3600.0 * r.lr_sd[param::ra]; });
   real("dec_sd", "arcsec", "F9.5", "linear-response sd of dec; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return 3600.0 * r.lr_sd[param::dec]; });
-  real("gal_frac_dev_sd", "", "F8.5", "linear-response sd of gal_frac_dev; NaN when warning_flags says why",
+  real("gal_frac_dev_sd", "", "F8.5",
+       "linear-response sd of gal_frac_dev; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return r.lr_sd[param::frac_dev]; });
-  real("gal_axis_ratio_sd", "", "F8.5", "linear-response sd of gal_axis_ratio; NaN when warning_flags says why",
+  real("gal_axis_ratio_sd", "", "F8.5",
+       "linear-response sd of gal_axis_ratio; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return r.lr_sd[param::axis_ratio]; });
-  real("gal_angle_deg_sd", "deg", "F9.4", "linear-response sd of gal_angle_deg; NaN when warning_flags says why",
+  real("gal_angle_deg_sd", "deg", "F9.4",
+       "linear-response sd of gal_angle_deg; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return kDegPerRad * r.lr_sd[param::angle]; });
-  real("gal_scale_px_sd", "pix", "F10.5", "linear-response sd of gal_scale_px; NaN when warning_flags says why",
+  real("gal_scale_px_sd", "pix", "F10.5",
+       "linear-response sd of gal_scale_px; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return r.lr_sd[param::radius]; });
   real("gal_frac_dev", "", "F8.5", "de Vaucouleurs fraction of the galaxy profile (theta)",
        [](const survey::SourceResult& r) { return r.params[param::frac_dev]; });
