@@ -30,6 +30,7 @@ void pack_source_state(const Params& params, const survey::SourceResult& r, doub
   *out++ = r.status_code;
   *out++ = r.iterations;
   *out++ = r.failure_flags;
+  *out++ = r.warning_flags;
   *out++ = r.elbo;
   *out++ = r.elbo_gain;
   *out++ = r.grad_norm;
@@ -42,6 +43,7 @@ void unpack_source_state(const double* in, Params& params, survey::SourceResult&
   r.status_code = static_cast<int>(*in++);
   r.iterations = static_cast<int>(*in++);
   r.failure_flags = static_cast<int>(*in++);
+  r.warning_flags = static_cast<int>(*in++);
   r.elbo = *in++;
   r.elbo_gain = *in++;
   r.grad_norm = *in++;

@@ -69,8 +69,9 @@ class LocalCatalogState final : public CatalogState {
 
 // One source's state as doubles, for the windows and the wire: its parameters, then the fit
 // fields of survey::SourceResult that model::record_fit fills (status_code, iterations,
-// failure_flags, elbo, elbo_gain, grad_norm, lr_sd; the integers are exact in a double).
-inline constexpr int kSourceStateDoubles = kNumParams + 6 + kNumParams;
+// failure_flags, warning_flags, elbo, elbo_gain, grad_norm, lr_sd; the integers are exact in a
+// double).
+inline constexpr int kSourceStateDoubles = kNumParams + 7 + kNumParams;
 void pack_source_state(const Params& params, const survey::SourceResult& record, double* out);
 void unpack_source_state(const double* in, Params& params, survey::SourceResult& record);
 

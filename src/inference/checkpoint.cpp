@@ -12,7 +12,7 @@ namespace celeste::inference {
 namespace {
 
 constexpr char kMagic[16] = "CELESTE-K CKPT\n";  // 15 characters + NUL
-constexpr std::uint32_t kVersion = 5;
+constexpr std::uint32_t kVersion = 5;  // 5: warning_flags (issue 15), star-hypothesis counters (issue 10)
 constexpr std::uint32_t kByteOrderMark = 0x01020304u;  // read back differently on the other order
 
 // Appends plain values to a byte buffer (native byte order; the mark tells a reader).
@@ -102,6 +102,7 @@ void write_checkpoint(const std::string& path, const RunState& s) {
     w.put(static_cast<std::int32_t>(f.status_code));
     w.put(static_cast<std::int32_t>(f.iterations));
     w.put(static_cast<std::int32_t>(f.failure_flags));
+    w.put(static_cast<std::int32_t>(f.warning_flags));
     w.put(f.elbo);
     w.put(f.elbo_gain);
     w.put(f.grad_norm);
@@ -174,6 +175,7 @@ RunState read_checkpoint(const std::string& path) {
     f.status_code = r.get<std::int32_t>();
     f.iterations = r.get<std::int32_t>();
     f.failure_flags = r.get<std::int32_t>();
+    f.warning_flags = r.get<std::int32_t>();
     f.elbo = r.get<double>();
     f.elbo_gain = r.get<double>();
     f.grad_norm = r.get<double>();

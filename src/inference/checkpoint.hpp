@@ -70,7 +70,7 @@ struct RunState {
   // of that stage read for every source outside their region (catalog_state.hpp).
   std::vector<std::array<double, kNumParams>> stage_start_params;
   // Per catalog source, its last fit's fields of survey::SourceResult (status_code,
-  // iterations, failure_flags, elbo, elbo_gain, grad_norm, lr_sd; model::record_fit);
+  // iterations, failure_flags, warning_flags, elbo, elbo_gain, grad_norm, lr_sd; model::record_fit);
   // status_code optimizer::not_fitted until it is fitted. Only those fields are saved.
   std::vector<survey::SourceResult> records;
   WorkCounters counters;

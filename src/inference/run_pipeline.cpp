@@ -27,6 +27,7 @@
 #include "inference/output_plan.hpp"
 #include "inference/regions.hpp"
 #include "inference/star_hypothesis.hpp"
+#include "config/effective_config.hpp"
 #include "io/atomic_file.hpp"
 #include "io/catalog_entries.hpp"
 #include "io/catalog_output.hpp"
@@ -182,6 +183,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   RunReport rep;
   rep.run_id = new_run_id();
   rep.config_file = cfg.file;
+  rep.provenance.run_id = rep.run_id;
+  rep.provenance.start_utc = io::utc_timestamp(std::time(nullptr));
   // The execution space the fits run on (checked before any work: an unknown or absent one is
   // a ConfigError naming the backends of this build).
   const std::string backend = !control.backend.empty() ? control.backend : cfg.execution.backend;
@@ -569,7 +572,14 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     for (const auto& fl : flag_names)
       if (static_cast<unsigned>(r.failure_flags) & fl.bit) ++flag_counts[fl.name];
   }
-  for (const auto& fl : flag_names) rep.failure_flag_counts.push_back({fl.name, flag_counts[fl.name]});
+  for (const auto& fl : flag_names)  // at_bound is a warning in the catalog (model::record_fit)
+    if (fl.bit != optimizer::failure_flag::at_bound)
+      rep.failure_flag_counts.push_back({fl.name, flag_counts[fl.name]});
+  for (const auto& fl : survey::warning_flag::kNamed) {
+    int count = 0;
+    for (const auto& r : results) count += (io::catalog_warning_flags(r) & fl.bit) != 0;
+    rep.warning_flag_counts.push_back({fl.name, count});
+  }
 
   rep.elbo_flops = static_cast<double>(rep.active_pixel_visits) * rep.flops_per_visit;
   rep.optimizer_flops = static_cast<double>(rep.newton_iterations) * bench::kOptimizerFlopsPerIteration;
@@ -581,7 +591,13 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   // The output set: every file complete in its temporary, then renamed in a fixed order with
   // the report last; each carries the run id, so a reader can tell a mixed set.
   io::AtomicOutputSet outputs;
-  const io::OutputProvenance provenance{rep.run_id};
+  io::OutputProvenance& provenance = rep.provenance;
+  provenance.date_utc = io::utc_timestamp(std::time(nullptr));
+  provenance.host = io::host_name();
+  provenance.backend = rep.backend;
+  provenance.threads = rep.threads;
+  provenance.config_yaml = config::effective_config_yaml(cfg);
+  for (const auto& f : plan.input_files) provenance.inputs.push_back(io::describe_input_file(f));
   io::write_catalog_outputs(outputs, results, plan.catalog_fits, plan.catalog_hdf5, provenance);
   rep.outputs = {plan.catalog_fits, plan.catalog_hdf5};
   if (cfg.output.model_images)
@@ -590,7 +606,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
       const std::string path = model_image_path(plan, static_cast<int>(n), images[n].band);
       io::write_model_image_file(outputs.add(path), images[n],
                                  model::render_sources_nmgy(images[n], params, patch_options),
-                                 rep.run_id);
+                                 provenance);
       rep.outputs.push_back(path);
     }
   rep.outputs.push_back(plan.report);

@@ -12,6 +12,7 @@
 
 #include "config/options.hpp"
 #include "inference/rank_activity.hpp"
+#include "io/provenance.hpp"
 #include "survey/source_result.hpp"
 
 namespace celeste::inference {
@@ -54,6 +55,10 @@ struct RunReport {
   double sources_per_s = 0;        // targets / total time
   int converged = 0, max_iterations = 0, failed = 0, not_fitted = 0;
   std::vector<std::pair<std::string, int>> failure_flag_counts;
+  std::vector<std::pair<std::string, int>> warning_flag_counts;
+  // Software, commit, start and write times, host, backend, threads, effective configuration,
+  // input files: the same in report.json and in every file of the output set (docs/io.md).
+  io::OutputProvenance provenance;
   RunTimings timings;
   std::vector<std::string> outputs;
   // Checkpoints and resume: checkpoints written by this session; when resumed, the fits and

@@ -9,8 +9,21 @@ namespace celeste::inference {
 std::string report_json(const RunReport& r) {
   std::ostringstream o;
   const auto& t = r.timings;
+  const io::OutputProvenance& p = r.provenance;
   o << "{\n"
     << "  \"run_id\": " << json_quoted(r.run_id) << ",\n"
+    << "  \"provenance\": {\"software\": " << json_quoted(io::software_name())
+    << ", \"version\": " << json_quoted(io::software_version())
+    << ", \"git_commit\": " << json_quoted(io::software_commit())
+    << ", \"start_utc\": " << json_quoted(p.start_utc)
+    << ", \"date_utc\": " << json_quoted(p.date_utc) << ", \"host\": " << json_quoted(p.host)
+    << ", \"backend\": " << json_quoted(p.backend) << ", \"threads\": " << p.threads
+    << ",\n    \"config_yaml\": " << json_quoted(p.config_yaml) << ",\n    \"inputs\": [";
+  for (std::size_t i = 0; i < p.inputs.size(); ++i)
+    o << (i ? ",\n      " : "\n      ") << "{\"path\": " << json_quoted(p.inputs[i].path)
+      << ", \"bytes\": " << p.inputs[i].bytes
+      << ", \"modified_utc\": " << json_quoted(p.inputs[i].modified_utc) << "}";
+  o << (p.inputs.empty() ? "" : "\n    ") << "]},\n"
     << "  \"config\": " << json_quoted(r.config_file) << ",\n"
     << "  \"backend\": " << json_quoted(r.backend) << ",\n"
     << "  \"threads\": " << r.threads << ",\n"
@@ -50,6 +63,10 @@ std::string report_json(const RunReport& r) {
   for (std::size_t i = 0; i < r.failure_flag_counts.size(); ++i)
     o << (i ? ", " : "") << json_quoted(r.failure_flag_counts[i].first) << ": "
       << r.failure_flag_counts[i].second;
+  o << "}, \"warning_flags\": {";
+  for (std::size_t i = 0; i < r.warning_flag_counts.size(); ++i)
+    o << (i ? ", " : "") << json_quoted(r.warning_flag_counts[i].first) << ": "
+      << r.warning_flag_counts[i].second;
   o << "}},\n"
     << "  \"checkpoints\": {\"written\": " << r.checkpoints_written
     << ", \"resumed\": " << (r.resumed ? "true" : "false")
@@ -117,6 +134,11 @@ std::string report_summary(const RunReport& r) {
   for (const auto& [name, count] : r.failure_flag_counts)
     if (count > 0) {
       std::snprintf(buf, sizeof buf, "    flag %-20s %d sources\n", name.c_str(), count);
+      o << buf;
+    }
+  for (const auto& [name, count] : r.warning_flag_counts)
+    if (count > 0) {
+      std::snprintf(buf, sizeof buf, "    warning %-20s %d sources\n", name.c_str(), count);
       o << buf;
     }
   if (!r.rank_activity.empty()) {

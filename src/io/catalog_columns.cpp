@@ -42,6 +42,28 @@ CatalogColumn make(const std::string& name, ColumnKind kind, const std::string& 
 
 }  // namespace
 
+std::string astropy_column_yaml(const CatalogColumn& c) {
+  static constexpr const char* kDatatype[] = {"float64", "int64", "int32", "bool", "string"};
+  // A YAML single-quoted scalar takes any text ('' is a quote).
+  std::string description;
+  for (char ch : c.description) description += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return "- {name: " + c.name + (c.unit.empty() ? "" : ", unit: " + c.unit) +
+         ", datatype: " + kDatatype[static_cast<int>(c.kind)] + ", description: '" +
+         description + "'}";
+}
+
+int flag_bit_number(unsigned bit) {
+  int n = 0;
+  while (n < 31 && (1u << n) != bit) ++n;
+  return n;
+}
+
+unsigned catalog_warning_flags(const survey::SourceResult& r) {
+  // A source never fitted has no linear-response sds either.
+  return static_cast<unsigned>(r.warning_flags) |
+         (r.status_code == optimizer::not_fitted ? survey::warning_flag::sd_unavailable : 0u);
+}
+
 double asinh_magnitude(double flux_nmgy, int band) {
   return survey::asinh_magnitude(flux_nmgy, band);
 }
@@ -95,11 +117,12 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
           [](const survey::SourceResult& r) { return std::int64_t(r.params[param::chi(0)] > 0.5); });
   for (int b = 0; b < kNumBands; ++b) {
     const std::string band = survey::kBandNames[b];
-    real("flux_" + band, "nmgy", "G14.7",
-         "posterior mean flux in band " + band + " given the most likely type",
+    real("flux_" + band, "nanomaggy", "G14.7",
+         "posterior mean flux in band " + band +
+             " given the most likely type, nanomaggies (1 nmgy = 3.631 microjansky)",
          [=](const survey::SourceResult& r) { return band_flux(r.params, type_of(r), b).mean; });
-    real("flux_" + band + "_sd", "nmgy", "G14.7",
-         "posterior standard deviation of flux_" + band,
+    real("flux_" + band + "_sd", "nanomaggy", "G14.7",
+         "posterior standard deviation of flux_" + band + ", nanomaggies",
          [=](const survey::SourceResult& r) { return band_flux(r.params, type_of(r), b).sd; });
     real("mag_" + band, "mag", "F9.4", "SDSS asinh magnitude of flux_" + band,
          [=](const survey::SourceResult& r) {
@@ -112,7 +135,8 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
            return kMagPerLn * f.sd / f.mean;
          });
   }
-  real("log_flux_r", "ln(nmgy)", "F10.5", "posterior mean of ln(r-band flux) (gamma_t)",
+  real("log_flux_r", "", "F10.5",
+       "posterior mean of ln(r-band flux / 1 nanomaggy) (gamma_t); dimensionless",
        [=](const survey::SourceResult& r) { return r.params[param::gamma(type_of(r))]; });
   // Posterior sds: linear-response (LRVB) when the fit computed them, which account for the
   // correlations with position and shape that mean-field VI ignores (docs/optimizer.md);
@@ -121,13 +145,13 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
     const double v = r.lr_sd[p];
     return std::isfinite(v) && v > 0 ? v : mean_field;
   };
-  real("log_flux_r_sd", "ln(nmgy)", "F10.5",
-       "posterior sd of ln(r-band flux): linear response, else sqrt zeta_t",
+  real("log_flux_r_sd", "", "F10.5",
+       "posterior sd of ln(r-band flux / 1 nanomaggy): linear response, else sqrt zeta_t",
        [=](const survey::SourceResult& r) {
          const int t = type_of(r);
          return lr_or(r, param::gamma(t), std::sqrt(r.params[param::zeta(t)]));
        });
-  real("log_flux_r_sd_mf", "ln(nmgy)", "F10.5", "mean-field sd of ln(r-band flux) (sqrt zeta_t)",
+  real("log_flux_r_sd_mf", "", "F10.5", "mean-field sd of ln(r-band flux) (sqrt zeta_t)",
        [=](const survey::SourceResult& r) { return std::sqrt(r.params[param::zeta(type_of(r))]); });
   for (int j = 0; j < kNumColors; ++j) {
     const std::string c = kColors[j];
@@ -152,17 +176,22 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
            return kMagPerLn * std::sqrt(r.params[param::lambda(type_of(r), j)]);
          });
   }
-  real("ra_sd", "arcsec", "F9.5", "linear-response sd of ra (coordinate, not times cos dec)",
+  real("ra_sd", "arcsec", "F9.5",
+       "linear-response sd of ra (coordinate, not times cos dec); NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return 3600.0 * r.lr_sd[param::ra]; });
-  real("dec_sd", "arcsec", "F9.5", "linear-response sd of dec",
+  real("dec_sd", "arcsec", "F9.5", "linear-response sd of dec; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return 3600.0 * r.lr_sd[param::dec]; });
-  real("gal_frac_dev_sd", "", "F8.5", "linear-response sd of gal_frac_dev",
+  real("gal_frac_dev_sd", "", "F8.5",
+       "linear-response sd of gal_frac_dev; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return r.lr_sd[param::frac_dev]; });
-  real("gal_axis_ratio_sd", "", "F8.5", "linear-response sd of gal_axis_ratio",
+  real("gal_axis_ratio_sd", "", "F8.5",
+       "linear-response sd of gal_axis_ratio; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return r.lr_sd[param::axis_ratio]; });
-  real("gal_angle_deg_sd", "deg", "F9.4", "linear-response sd of gal_angle_deg",
+  real("gal_angle_deg_sd", "deg", "F9.4",
+       "linear-response sd of gal_angle_deg; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return kDegPerRad * r.lr_sd[param::angle]; });
-  real("gal_scale_px_sd", "pix", "F10.5", "linear-response sd of gal_scale_px",
+  real("gal_scale_px_sd", "pix", "F10.5",
+       "linear-response sd of gal_scale_px; NaN when warning_flags says why",
        [](const survey::SourceResult& r) { return r.lr_sd[param::radius]; });
   real("gal_frac_dev", "", "F8.5", "de Vaucouleurs fraction of the galaxy profile (theta)",
        [](const survey::SourceResult& r) { return r.params[param::frac_dev]; });
@@ -181,15 +210,20 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   real("gal_scale_px", "pix", "F10.5", "galaxy scale along the major axis (sigma), pixels",
        [](const survey::SourceResult& r) { return r.params[param::radius]; });
   defs.push_back({make("status", K::text, "", "A16",
-                       "optimizer outcome: converged | max_iterations | failed | not_fitted"),
+                       "optimizer outcome: converged, max_iterations, failed or not_fitted"),
                   nullptr, nullptr,
                   [](const survey::SourceResult& r) { return std::string(optimizer::status_name(r.status_code)); }});
   integer("status_code", K::int32, "I2", "0 converged, 1 max_iterations, 2 failed, 3 not_fitted",
           [](const survey::SourceResult& r) { return std::int64_t(r.status_code); });
   integer("iterations", K::int32, "I6", "optimizer iterations",
           [](const survey::SourceResult& r) { return std::int64_t(r.iterations); });
-  integer("failure_flags", K::int32, "I10", "optimizer failure bitmask (0 = none)",
+  integer("failure_flags", K::int32, "I10",
+          "why the fit stopped abnormally, bitmask (0 = none; bits: FFLAGn keywords, docs/io.md)",
           [](const survey::SourceResult& r) { return std::int64_t(r.failure_flags); });
+  integer("warning_flags", K::int32, "I10",
+          "warnings on a usable fit, bitmask: parameter at a bound, sds not computed (NaN) "
+          "(0 = none; bits: WFLAGn keywords, docs/io.md)",
+          [](const survey::SourceResult& r) { return std::int64_t(catalog_warning_flags(r)); });
   real("elbo", "", "G18.10", "final evidence lower bound of the source's subproblem",
        [](const survey::SourceResult& r) { return r.elbo; });
   real("elbo_gain", "", "G14.7", "ELBO increase over the initial parameters",
@@ -197,7 +231,7 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
   real("grad_norm", "", "G14.7", "infinity norm of the free-parameter gradient at the end",
        [](const survey::SourceResult& r) { return r.grad_norm; });
   integer("bad_sky", K::logical, "L1",
-          "i-band sky at the source looks underestimated (model.md §8.3)",
+          "i-band sky at the source looks underestimated (model.md section 8.3)",
           [](const survey::SourceResult& r) { return std::int64_t(r.bad_sky); });
 
   for (auto& d : defs) {

@@ -14,7 +14,7 @@ enum class ColumnKind { real, int64, int32, logical, text };
 struct CatalogColumn {
   std::string name;
   ColumnKind kind = ColumnKind::real;
-  std::string unit;         // "" = dimensionless
+  std::string unit;         // astropy's name ("nanomaggy", "deg"); "" = dimensionless
   std::string description;
   std::string tdisp;        // FITS display format
   std::vector<double> real;          // kind real
@@ -33,6 +33,17 @@ std::vector<CatalogColumn> build_catalog_columns(const std::vector<survey::Sourc
 
 // The column called `name` (std::out_of_range naming it when absent).
 const CatalogColumn& find_column(const std::vector<CatalogColumn>& columns, const std::string& name);
+
+// The column's entry in astropy's table metadata (YAML, one line): name, unit, datatype and
+// description, as the FITS and HDF5 writers give it to astropy.table.Table.read.
+std::string astropy_column_yaml(const CatalogColumn& c);
+
+// The bit number n of a one-bit mask (1u << n): FFLAGn / WFLAGn keywords.
+int flag_bit_number(unsigned bit);
+
+// The catalog's warning_flags of a result (survey::warning_flag bits): its own, plus
+// sd_unavailable for a source that was never fitted.
+unsigned catalog_warning_flags(const survey::SourceResult& r);
 
 // SDSS asinh magnitude of a flux in nanomaggies (model.md §9.2: softening b per band).
 double asinh_magnitude(double flux_nmgy, int band);

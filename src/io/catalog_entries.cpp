@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "io/atomic_file.hpp"
+#include "io/catalog_output.hpp"
 #include "io/fits_file.hpp"
 #include "util/error.hpp"
 #include "util/text_format.hpp"
@@ -49,18 +50,10 @@ CatalogProblem catalog_entry_problem(const survey::CatalogEntry& e) {
   return {};
 }
 
-survey::Catalog read_catalog_entries(const std::string& path) {
-  FitsFile f = FitsFile::open_read(path);
-  const int n = f.num_hdus();
-  int table = 0;
-  for (int h = 2; h <= n && table == 0; ++h) {
-    f.move_to(h);
-    if (f.hdu_kind() == HduKind::binary_table) table = h;
-  }
-  if (table == 0)
-    throw InputError(path + ": no binary table (catalog) in " + std::to_string(n) +
-                         " HDU(s); expected a CATALOG_ENTRIES table",
-                     {path, 0, 0, "", ""});
+namespace {
+
+// The rows of a CATALOG_ENTRIES table (the current HDU of f).
+survey::Catalog entries_from_table(const FitsFile& f) {
   const long rows = f.num_rows();
   survey::Catalog out(static_cast<std::size_t>(rows));
   if (rows == 0) return out;
@@ -94,11 +87,48 @@ survey::Catalog read_catalog_entries(const std::string& path) {
     e.gal_angle = angle[i];
     e.gal_radius_px = radius[i];
     e.objid = objid[i];
-    if (const CatalogProblem p = catalog_entry_problem(e); !p.column.empty())
-      f.fail_input("column " + p.column + " row " + std::to_string(i + 1) + " (objid " +
-                       std::to_string(e.objid) + "): " + p.what,
-                   p.column, p.value);
   }
+  return out;
+}
+
+}  // namespace
+
+survey::Catalog read_catalog_entries(const std::string& path) {
+  FitsFile f = FitsFile::open_read(path);
+  const int n = f.num_hdus();
+  int table = 0;
+  for (int h = 2; h <= n && table == 0; ++h) {
+    f.move_to(h);
+    if (f.hdu_kind() == HduKind::binary_table) table = h;
+  }
+  if (table == 0)
+    throw InputError(path + ": no binary table (catalog) in " + std::to_string(n) +
+                         " HDU(s); expected a CATALOG_ENTRIES table",
+                     {path, 0, 0, "", ""});
+  // An output catalog of `celeste run` (EXTNAME 'CATALOG', the fitted columns) is detected:
+  // catalog.format generic reads it too (refining a fit, rendering it with generate).
+  const bool output_catalog = !f.has_column("star_fluxes") && f.has_key("EXTNAME") &&
+                              f.read_string("EXTNAME") == "CATALOG";
+  survey::Catalog out = output_catalog ? catalog_entries_from_output_table(f)
+                                       : entries_from_table(f);
+  // An entry's field by the name of the file's column it came from.
+  auto file_column = [&](const std::string& entry_field, const std::string& what) {
+    if (!output_catalog) return entry_field;
+    if (entry_field == "star_fluxes" || entry_field == "gal_fluxes")
+      for (int b = 0; b < survey::kNumBands; ++b)
+        if (what.rfind(std::string("band ") + survey::kBandNames[b] + " ", 0) == 0)
+          return std::string("flux_") + survey::kBandNames[b];
+    if (entry_field == "gal_angle") return std::string("gal_angle_deg");
+    if (entry_field == "gal_radius_px") return std::string("gal_scale_px");
+    return entry_field;
+  };
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (const CatalogProblem p = catalog_entry_problem(out[i]); !p.column.empty()) {
+      const std::string column = file_column(p.column, p.what);
+      f.fail_input("column " + column + " row " + std::to_string(i + 1) + " (objid " +
+                       std::to_string(out[i].objid) + "): " + p.what,
+                   column, p.value);
+    }
   return out;
 }
 

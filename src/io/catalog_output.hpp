@@ -7,22 +7,17 @@
 
 #include "io/atomic_file.hpp"
 #include "io/catalog_columns.hpp"
+#include "io/provenance.hpp"
+#include "survey/catalog.hpp"
 #include "survey/source_result.hpp"
 
 namespace celeste::io {
 
-// What ties the files of one run's output set together. run_id (empty: not written) goes in
-// every file: FITS keyword RUNID (primary and table header), HDF5 root attribute run_id, and
-// report.json's "run_id", so a reader can tell a mixed set (docs/run.md).
-struct OutputProvenance {
-  std::string run_id;
-};
-
-// Writes the catalog as a FITS binary table (EXTNAME 'CATALOG', TTYPE/TUNIT/TDISP) and as HDF5
-// (group /catalog, one dataset per column, attributes "units" and "description"). Either path
-// may be empty to skip that format. Atomic: both files are written to temporaries first and
-// renamed into place only when both are complete, so a failure leaves no partial file.
-// Throws InputError naming the file and the reason.
+// Writes the catalog as a FITS binary table (EXTNAME 'CATALOG') and as HDF5 (one compound
+// table /catalog), each with the provenance, units, full descriptions and flag bits (docs/io.md
+// "Output catalog"). Either path may be empty to skip that format. Atomic: both files are
+// written to temporaries first and renamed into place only when both are complete, so a
+// failure leaves no partial file. Throws InputError naming the file and the reason.
 void write_catalog_outputs(const std::vector<survey::SourceResult>& results,
                            const std::string& fits_path, const std::string& hdf5_path,
                            const OutputProvenance& provenance = {});
@@ -41,5 +36,13 @@ void write_catalog_hdf5_file(const std::string& path, const std::vector<CatalogC
 // Every numeric and logical column of a catalog FITS file (EXTNAME 'CATALOG'), by name, as
 // doubles (logical: 0/1; objid loses precision above 2^53); text columns are left out.
 std::map<std::string, std::vector<double>> read_catalog_columns(const std::string& fits_path);
+
+class FitsFile;
+// An output catalog's rows (the current HDU of f, EXTNAME 'CATALOG') as initial-catalog
+// entries, so that a fit can be refined (`celeste run`) or rendered (`celeste generate`):
+// position ra, dec; is_star; the fitted fluxes flux_u..z as both star and galaxy fluxes;
+// gal_frac_dev, gal_axis_ratio, gal_angle_deg (to radians), gal_scale_px (sigma); objid.
+// read_catalog_entries uses it when the file is an output catalog (docs/io.md).
+survey::Catalog catalog_entries_from_output_table(const FitsFile& f);
 
 }  // namespace celeste::io

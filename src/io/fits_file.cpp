@@ -381,6 +381,33 @@ void FitsFile::write_key(const std::string& key, const std::string& value,
     fail("writing keyword " + key, status);
 }
 
+void FitsFile::write_long_string(const std::string& key, const std::string& value,
+                                 const std::string& comment) {
+  int status = 0;
+  if (!has_key("LONGSTRN") && fits_write_key_longwarn(as_fits(fptr_), &status))
+    fail("writing keyword LONGSTRN", status);
+  // CFITSIO's signature takes non-const strings; it does not modify them.
+  std::string v = value, c = comment;
+  if (fits_update_key_longstr(as_fits(fptr_), key.c_str(), v.data(),
+                              c.empty() ? nullptr : c.data(), &status))
+    fail("writing keyword " + key, status);
+}
+
+void FitsFile::write_history(const std::string& text) {
+  int status = 0;
+  if (fits_write_history(as_fits(fptr_), text.c_str(), &status)) fail("writing HISTORY", status);
+}
+
+void FitsFile::write_comment(const std::string& text) {
+  int status = 0;
+  if (fits_write_comment(as_fits(fptr_), text.c_str(), &status)) fail("writing COMMENT", status);
+}
+
+void FitsFile::write_checksum() {
+  int status = 0;
+  if (fits_write_chksum(as_fits(fptr_), &status)) fail("writing CHECKSUM/DATASUM", status);
+}
+
 // -------------------------------------------------------------------------------- images
 
 std::vector<long> FitsFile::image_shape() const {
@@ -755,6 +782,34 @@ void FitsFile::write_column(int colnum, const std::vector<std::string>& values) 
   if (!p.empty() && fits_write_col_str(as_fits(fptr_), colnum, 1, 1,
                                        static_cast<LONGLONG>(p.size()), p.data(), &status))
     fail("writing column " + std::to_string(colnum), status);
+}
+
+void FitsFile::write_column_nul_padded(int colnum, const std::vector<std::string>& values) {
+  // The column's byte offset in a row: the widths of the columns before it.
+  int status = 0;
+  long offset = 0, width = 0;
+  for (int c = 1; c <= colnum; ++c) {
+    const std::string form = read_string("TFORM" + std::to_string(c));
+    int typecode = 0;
+    long repeat = 0, unit = 0;
+    if (fits_binary_tform(const_cast<char*>(form.c_str()), &typecode, &repeat, &unit, &status))
+      fail("reading TFORM" + std::to_string(c), status);
+    const long bytes = typecode == TSTRING ? repeat
+                       : typecode == TBIT  ? (repeat + 7) / 8
+                                           : repeat * unit;
+    if (c < colnum) offset += bytes;
+    else width = typecode == TSTRING ? bytes : 0;
+  }
+  if (width == 0) fail_input("column " + std::to_string(colnum) + " is not a string column");
+  std::vector<unsigned char> cell(static_cast<std::size_t>(width));
+  for (std::size_t r = 0; r < values.size(); ++r) {
+    std::fill(cell.begin(), cell.end(), 0);
+    std::memcpy(cell.data(), values[r].data(),
+                std::min(values[r].size(), static_cast<std::size_t>(width)));
+    if (fits_write_tblbytes(as_fits(fptr_), static_cast<LONGLONG>(r + 1), offset + 1, width,
+                            cell.data(), &status))
+      fail("writing column " + std::to_string(colnum), status);
+  }
 }
 
 void FitsFile::write_column_logical(int colnum, const std::vector<bool>& values) {

@@ -112,6 +112,19 @@ class FitsFile {
   void write_column(int colnum, const std::vector<long long>& values);
   void write_column(int colnum, const std::vector<std::string>& values);
   void write_column_logical(int colnum, const std::vector<bool>& values);
+  // A string column padded with NULs instead of CFITSIO's spaces (both are FITS; astropy keeps
+  // trailing spaces, so a space-padded "converged" does not compare equal to 'converged').
+  void write_column_nul_padded(int colnum, const std::vector<std::string>& values);
+
+  // A string keyword of any length: the long-string convention (CONTINUE cards and the LONGSTRN
+  // keyword announcing it, written once per HDU), which astropy and fitsio read whole.
+  void write_long_string(const std::string& key, const std::string& value,
+                         const std::string& comment = "");
+  // HISTORY and COMMENT cards; text longer than a card continues on the next ones.
+  void write_history(const std::string& text);
+  void write_comment(const std::string& text);
+  // CHECKSUM and DATASUM of the current HDU (fits_write_chksum): the last write to an HDU.
+  void write_checksum();
 
   // Every keyword name of the current HDU, in header order.
   std::vector<std::string> key_names() const;

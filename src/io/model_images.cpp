@@ -6,12 +6,14 @@
 #include "io/atomic_file.hpp"
 #include "io/fits_file.hpp"
 #include "io/fits_wcs.hpp"
+#include "io/provenance.hpp"
 #include "util/error.hpp"
 
 namespace celeste::io {
 
 void write_model_image_file(const std::string& path, const survey::Image& image,
-                            const std::vector<double>& model_nmgy, const std::string& run_id) {
+                            const std::vector<double>& model_nmgy,
+                            const OutputProvenance& provenance) {
   const std::size_t n = static_cast<std::size_t>(image.width) * image.height;
   if (model_nmgy.size() != n || image.pixels.size() != n || image.sky.size() != n)
     throw InputError(path + ": model image size does not match " + image.source);
@@ -48,8 +50,14 @@ void write_model_image_file(const std::string& path, const survey::Image& image,
       if (*hdu.unit) f.write_key("BUNIT", hdu.unit);
       f.write_key("BAND", survey::kBandNames[image.band], "u g r i z");
       f.write_key("SOURCE", image.source, "input image");
-      if (!run_id.empty()) f.write_key("RUNID", run_id, "run that wrote this output set");
+      if (&hdu == &hdus[0]) write_fits_provenance(f, provenance);  // the primary HDU
+      else if (!provenance.run_id.empty())
+        f.write_key("RUNID", provenance.run_id, "run that wrote this output set");
       write_tan_wcs(f, image.wcs);
+    }
+    for (int k = f.num_hdus(); k >= 1; --k) {  // checksums last
+      f.move_to(k);
+      f.write_checksum();
     }
     f.close();
   }

@@ -10,14 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "io/provenance.hpp"
 #include "survey/image.hpp"
 
 namespace celeste::io {
 
 // model_nmgy: per pixel, index as survey::Image. Writes exactly `path` (the caller makes it
-// atomic: io::AtomicOutputSet); run_id (if not empty) as keyword RUNID. Throws InputError.
+// atomic: io::AtomicOutputSet); the provenance keywords in the primary HDU (DATA), RUNID in
+// the others, CHECKSUM/DATASUM in each. Throws InputError.
 void write_model_image_file(const std::string& path, const survey::Image& image,
-                            const std::vector<double>& model_nmgy, const std::string& run_id = "");
+                            const std::vector<double>& model_nmgy,
+                            const OutputProvenance& provenance = {});
 
 // The same written atomically (temporary + rename).
 void write_model_image(const std::string& path, const survey::Image& image,

@@ -78,6 +78,7 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
     out[t].neighbor_visits = host.neighbor_visits[t];
     out[t].execution_space = Exec::name();
     out[t].lr_sd.fill(std::nan(""));
+    out[t].lr_flags = lr_flag::unavailable;  // until the linear response below says otherwise
   }
   if (options.linear_response) {
     auto sd_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.lr_sd);
@@ -118,7 +119,17 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
 void record_fit(const SourceFit& fit, survey::SourceResult& record) {
   record.status_code = fit.result.status;
   record.iterations = fit.result.iterations;
-  record.failure_flags = static_cast<int>(fit.result.failure_flags);
+  // A parameter at its bound is a warning, not a failure (survey::warning_flag); so are the
+  // linear-response sds it could not compute (NaN in the catalog).
+  namespace ff = optimizer::failure_flag;
+  namespace wf = survey::warning_flag;
+  record.failure_flags = static_cast<int>(fit.result.failure_flags & ~ff::at_bound);
+  unsigned warnings = (fit.result.failure_flags & ff::at_bound) ? wf::at_bound : 0u;
+  if (fit.lr_flags & lr_flag::at_bound) warnings |= wf::sd_at_bound;
+  if (fit.lr_flags & lr_flag::shape_conditioned) warnings |= wf::sd_shape_conditioned;
+  if (fit.lr_flags & lr_flag::mean_field) warnings |= wf::sd_mean_field;
+  if (fit.lr_flags & lr_flag::unavailable) warnings |= wf::sd_unavailable;
+  record.warning_flags = static_cast<int>(warnings);
   record.elbo = -fit.result.f_final;
   record.elbo_gain = fit.result.f_initial - fit.result.f_final;
   record.grad_norm = fit.result.gradient_norm_inf;

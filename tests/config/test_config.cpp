@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "config/effective_config.hpp"
 #include "config/options.hpp"
 #include "harness/shared_data.hpp"
 #include "util/error.hpp"
@@ -97,6 +98,28 @@ TEST(Config, ValidRunConfigLoadsEveryField) {
   EXPECT_EQ(c.output.catalog_fits, "catalog.fits");
   EXPECT_EQ(c.model.variant, "K");         // default: pixelized star profile
   EXPECT_FALSE(c.output.model_images);     // default off
+}
+
+// The effective configuration written into every output's provenance is itself a run config
+// that loads to the same options (defaults made explicit) and writes back identically.
+TEST(Config, EffectiveConfigLoadsToTheSameOptions) {
+  const auto c = load_run_config(write_yaml("effective_src", kValidRun));
+  const std::string text = celeste::config::effective_config_yaml(c);
+  EXPECT_TRUE(contains(text, "f_tol: 9.9999999999999995e-07")) << "defaults are written: " << text;
+  EXPECT_TRUE(contains(text, "max_iterations: 40")) << text;
+  const auto again = load_run_config(write_yaml("effective_out", text));
+  EXPECT_EQ(celeste::config::effective_config_yaml(again), text);
+  ASSERT_EQ(again.images.size(), 2u);
+  EXPECT_EQ(again.images[0].paths, c.images[0].paths);
+  EXPECT_EQ(again.images[1].field, 12);
+  EXPECT_EQ(again.catalog.path, c.catalog.path);
+  ASSERT_TRUE(again.region.has_value());
+  EXPECT_EQ(again.region->dec_min, -0.3);
+  EXPECT_EQ(again.optimizer.g_tol, 1e-9);
+  EXPECT_EQ(again.model.type_prior, c.model.type_prior);
+  EXPECT_EQ(again.inference.seed, 7);
+  EXPECT_EQ(again.output.directory, c.output.directory);
+  EXPECT_EQ(again.output.checkpoint_seconds, c.output.checkpoint_seconds);
 }
 
 TEST(Config, ModelVariantAndModelImages) {

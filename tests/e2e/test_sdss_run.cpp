@@ -18,6 +18,7 @@
 #include "harness/shared_data.hpp"
 #include "io/catalog_output.hpp"
 #include "io/photoobj.hpp"
+#include "survey/source_result.hpp"
 
 namespace celeste::testing {
 
@@ -67,9 +68,9 @@ void run_field(double ra_from, double ra_to, const std::string& name) {
     ++bright;
     bright_close += d_px < 1.0;
     // A source pinned at its ±1e-4 deg position box (model.md §3.3) wanted to move further from
-    // Photo's position than the model allows (blends, saturation): flagged at_bound.
+    // Photo's position than the model allows (blends, saturation): the at_bound warning.
     const bool pinned =
-        (static_cast<unsigned>(cols.at("failure_flags")[i]) & optimizer::failure_flag::at_bound) != 0;
+        (static_cast<unsigned>(cols.at("warning_flags")[i]) & survey::warning_flag::at_bound) != 0;
     if (!pinned) {
       EXPECT_LT(d_px, 1.0) << "row " << i;
       worst = std::max(worst, d_px);
@@ -86,6 +87,27 @@ void run_field(double ra_from, double ra_to, const std::string& name) {
   EXPECT_EQ(json_number(report, "converged"), converged) << "report and catalog disagree";
   ASSERT_GT(bright, 10);
   EXPECT_GE(bright_close, 0.9 * bright);
+
+  // Every NaN uncertainty has its reason in warning_flags (issue 15: 18 rows of this field had
+  // a NaN ra_sd and no flag), and the real catalog opens in astropy and h5py.
+  namespace wf = survey::warning_flag;
+  int nan_ra_sd = 0, by_reason[5] = {0, 0, 0, 0, 0};
+  for (std::size_t i = 0; i < status.size(); ++i) {
+    const auto w = static_cast<unsigned>(cols.at("warning_flags")[i]);
+    EXPECT_EQ(static_cast<unsigned>(cols.at("failure_flags")[i]) & optimizer::failure_flag::at_bound,
+              0u);
+    if (!std::isnan(cols.at("ra_sd")[i])) continue;
+    ++nan_ra_sd;
+    EXPECT_NE(w & (wf::sd_at_bound | wf::sd_mean_field | wf::sd_unavailable), 0u) << "row " << i;
+    for (int b = 0; b < 5; ++b) by_reason[b] += (w >> b) & 1u;
+  }
+  std::printf("%d rows with NaN ra_sd; warning bits among them: at_bound %d, sd_at_bound %d, "
+              "sd_shape_conditioned %d, sd_mean_field %d, sd_unavailable %d\n",
+              nan_ra_sd, by_reason[0], by_reason[1], by_reason[2], by_reason[3], by_reason[4]);
+  const CommandResult py =
+      check_catalog_in_python(dir + "/out/catalog.fits", dir + "/out/catalog.h5");
+  EXPECT_EQ(py.status, 0) << py.output;
+  std::printf("%s", py.output.c_str());
 }
 
 }  // namespace celeste::testing

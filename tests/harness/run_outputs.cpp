@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -50,6 +51,18 @@ std::string catalog_region_yaml(const survey::Catalog& catalog, double ra_from, 
   std::snprintf(region, sizeof region, "region:\n  ra: [%.10f, %.10f]\n  dec: [%.10f, %.10f]\n",
                 ra_lo + ra_from * span, ra_lo + ra_to * span, dec_lo - 1e-3, dec_hi + 1e-3);
   return region;
+}
+
+CommandResult check_catalog_in_python(const std::string& fits_path, const std::string& h5_path) {
+  for (const char* python : {"/usr/bin/python3", "python3"}) {
+    const std::string probe = std::string(python) + " -c 'import astropy, h5py' >/dev/null 2>&1";
+    if (std::system(probe.c_str()) != 0) continue;
+    return run_shell(std::string(python) + " " CELESTE_SOURCE_DIR
+                     "/tests/python/check_catalog_outputs.py '" + fits_path + "' '" + h5_path +
+                     "'");
+  }
+  return {127, "no python3 with astropy and h5py (/usr/bin/python3 or PATH); scripts/setup "
+               "installs Debian's python3-astropy and python3-h5py"};
 }
 
 }  // namespace celeste::testing

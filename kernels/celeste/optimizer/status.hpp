@@ -40,16 +40,22 @@ inline constexpr unsigned max_iterations = 1u << 6;       // iteration limit rea
 inline constexpr unsigned nonfinite_hessian = 1u << 7;    // H not finite (at the start: fatal;
                                                           // at a trial: that trial rejected)
 
-// Every bit with its name, in bit order: the names used in the run report and the catalog docs.
+// Every bit with its name and meaning, in bit order: the names used in the run report and
+// the catalog's header keywords and docs.
 struct NamedFlag {
   unsigned bit;
   const char* name;
+  const char* meaning;
 };
 inline constexpr NamedFlag kNamed[] = {
-    {nonfinite_objective, "nonfinite_objective"}, {nonfinite_trial, "nonfinite_trial"},
-    {no_active_pixels, "no_active_pixels"},       {eigensolver_failed, "eigensolver_failed"},
-    {radius_collapsed, "radius_collapsed"},       {at_bound, "at_bound"},
-    {max_iterations, "max_iterations"},           {nonfinite_hessian, "nonfinite_hessian"}};
+    {nonfinite_objective, "nonfinite_objective", "objective not finite at the start"},
+    {nonfinite_trial, "nonfinite_trial", "a trial point was not finite (rejected)"},
+    {no_active_pixels, "no_active_pixels", "no active pixel: not fitted"},
+    {eigensolver_failed, "eigensolver_failed", "Hessian eigensolver did not converge"},
+    {radius_collapsed, "radius_collapsed", "trust radius collapsed"},
+    {at_bound, "at_bound", "catalog: never set here, see warning_flags"},
+    {max_iterations, "max_iterations", "iteration limit reached"},
+    {nonfinite_hessian, "nonfinite_hessian", "Hessian not finite"}};
 }  // namespace failure_flag
 
 // The catalog's name of an OptimizerStatus value.
