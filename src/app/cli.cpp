@@ -24,8 +24,11 @@ const std::vector<Command>& commands() {
        "usage: celeste info [--json] [--backend serial|openmp|cuda] [--threads N]\n"
        "\n"
        "Prints the Celeste-K version, the Kokkos and Kokkos Kernels versions, the Kokkos\n"
-       "backends compiled in, the execution space in use with its concurrency, and the\n"
-       "number of MPI ranks.\n"
+       "backends and memory spaces compiled in, the execution space in use with its\n"
+       "concurrency, the number of MPI ranks, the NUMA nodes with their memory (which are\n"
+       "high-bandwidth for memkind), cores and hardware threads, and the thread binding in\n"
+       "force. Kokkos' own options (--kokkos-threads=N, --kokkos-tools-library=LIB, ...)\n"
+       "work with every subcommand.\n"
        "  --json        one JSON object instead of text\n"
        "  --backend B   report on backend B instead of the build default\n"
        "  --threads N   number of host threads (default: OMP_NUM_THREADS or all cores)\n",

@@ -37,13 +37,16 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   FitSources<Exec> f;
   // The hot arrays: the batch and the teams' scratch, in one memkind block (hbw, host spaces)
   // or where Kokkos puts them (Mem, and Exec's team scratch). Counted per kind for the report.
+  // The scratch: one slot per thread that can run a team (host spaces; on a GPU the
+  // placement does not apply and Kokkos' team scratch is not counted).
+  constexpr bool host_space = Kokkos::SpaceAccessibility<Kokkos::HostSpace, Mem>::accessible;
   const std::size_t batch_bytes = elbo_batch_bytes(host);
   const std::size_t scratch_bytes =
-      static_cast<std::size_t>(Kokkos::Experimental::UniqueToken<Exec>().size()) *
-      FitSources<Exec>::pool_slot_bytes(options.team_size);
+      host_space ? static_cast<std::size_t>(Kokkos::Experimental::UniqueToken<Exec>().size()) *
+                       FitSources<Exec>::pool_slot_bytes(options.team_size)
+                 : 0;
   runtime::note_batch(batch_bytes + scratch_bytes);
   std::unique_ptr<runtime::HotArena> arena;
-  constexpr bool host_space = Kokkos::SpaceAccessibility<Kokkos::HostSpace, Mem>::accessible;
   if (host_space && options.memory == runtime::MemoryKind::hbw) {
     arena = std::make_unique<runtime::HotArena>(batch_bytes + scratch_bytes);
     f.in = upload_elbo_batch<Mem>(host, arena.get());
