@@ -9,6 +9,7 @@
 #include <new>
 #include <optional>
 
+#include "runtime/runtime.hpp"
 #include "util/checked_int.hpp"
 #include "util/error.hpp"
 #include "util/limits.hpp"
@@ -23,12 +24,15 @@ const std::vector<Command>& commands() {
        "usage: celeste info [--json] [--backend serial|openmp|cuda] [--threads N]\n"
        "\n"
        "Prints the Celeste-K version, the Kokkos and Kokkos Kernels versions, the Kokkos\n"
-       "backends compiled in, the execution space in use with its concurrency, and the\n"
-       "number of MPI ranks.\n"
+       "backends and memory spaces compiled in, the execution space in use with its\n"
+       "concurrency, the number of MPI ranks, the NUMA nodes with their memory (which are\n"
+       "high-bandwidth for memkind), cores and hardware threads, and the thread binding in\n"
+       "force. Kokkos' own options (--kokkos-threads=N, --kokkos-tools-library=LIB, ...)\n"
+       "work with every subcommand.\n"
        "  --json        one JSON object instead of text\n"
        "  --backend B   report on backend B instead of the build default\n"
        "  --threads N   number of host threads (default: OMP_NUM_THREADS or all cores)\n",
-       cmd_info},
+       cmd_info, true},
       {"run", "fit a catalog: images + initial catalog -> catalog (FITS, HDF5) + report",
        "usage: celeste run CONFIG.yaml [--threads N] [--backend B] [--resume]\n"
        "       mpirun -np R celeste run CONFIG.yaml [--threads N] ...   (R MPI ranks)\n"
@@ -44,7 +48,7 @@ const std::vector<Command>& commands() {
        "             output.checkpoint_seconds); the catalog is the uninterrupted run's\n"
        "Configuration keys: docs/config.md. Exit codes: 0 ok, 1 failure or no source\n"
        "fitted, 2 bad config.\n",
-       cmd_run},
+       cmd_run, true},
       {"generate", "draw a synthetic survey (images + truth catalog) from the model",
        "usage: celeste generate CONFIG.yaml [--threads N]\n"
        "\n"
@@ -75,7 +79,7 @@ const std::vector<Command>& commands() {
        "  elbo   value+gradient+Hessian throughput on a realistic synthetic batch\n"
        "  fit    per-source Newton trust-region fits: sources/s per core on the same field\n"
        "  peak   this machine's double-precision peak FLOP rate (microbenchmark)\n",
-       cmd_bench},
+       cmd_bench, true},
       {"schedule-sim", "predict distributed runs: the tree scheduler on P virtual ranks",
        "usage: celeste schedule-sim (--report REPORT.json | --synthetic N [--seed S]\n"
        "                            [--stages S] [--median-s X] [--sigma X])\n"
@@ -242,9 +246,11 @@ int main(int argc, char** argv) {
         std::fputs(c.help, stdout);
         return kExitOk;
       }
-      ca.args.push_back(a);
+      if (a.rfind("--kokkos-", 0) != 0) ca.args.push_back(a);
     }
     try {
+      if (c.starts_runtime) return c.run(ca);
+      runtime::Runtime rt(ca.argc, ca.argv, {0, false, "--threads"});
       return c.run(ca);
     } catch (...) {
       return report_current_exception(c.name);

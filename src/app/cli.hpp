@@ -7,6 +7,8 @@
 namespace celeste::app {
 
 // Arguments after the subcommand name, plus argc/argv for the runtime (Kokkos/MPI flags).
+// Kokkos' own flags (--kokkos-*) are not in `args`: every subcommand passes them to Kokkos
+// (runtime::Runtime reads them from argv).
 struct CommandArgs {
   std::vector<std::string> args;
   int argc = 0;
@@ -18,6 +20,9 @@ struct Command {
   const char* summary;  // one line, for `celeste --help`
   const char* help;     // full text, for `celeste NAME --help`
   int (*run)(CommandArgs&);
+  // The subcommand starts runtime::Runtime itself (with its thread and MPI settings); for the
+  // others main() starts Kokkos, without MPI, before running them.
+  bool starts_runtime = false;
 };
 
 const std::vector<Command>& commands();

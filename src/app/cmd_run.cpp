@@ -33,7 +33,11 @@ int cmd_run(CommandArgs& a) {
   }
   if (config_path.empty()) throw ConfigError("run: expected a CONFIG.yaml argument");
   const auto cfg = config::load_run_config(config_path);
-  runtime::Runtime rt(a.argc, a.argv, {threads >= 0 ? threads : cfg.execution.threads, true});
+  runtime::RuntimeOptions ro;
+  ro.threads = threads >= 0 ? threads : cfg.execution.threads;
+  ro.threads_source = threads >= 0 ? "--threads" : "execution.threads";
+  ro.threads_per_core = cfg.execution.threads_per_core;
+  runtime::Runtime rt(a.argc, a.argv, ro);
   inference::RunReport report;
   try {
     report = inference::run_pipeline(cfg, control);

@@ -169,6 +169,10 @@ RunConfig load_run_config(const std::string& file) {
                                      "a thread count (0 = default; " +
                                          std::to_string(kMaxHostThreads) +
                                          " is the most Kokkos' OpenMP backend supports)");
+    o.threads_per_core = s->optional_int<int>(
+        "threads_per_core", o.threads_per_core, 1, kMaxHostThreads,
+        "hardware threads per core (1 = one thread per core)");
+    o.memory = s->optional_choice("memory", {"auto", "hbw", "ddr"}, o.memory);
     if (auto sched = s->optional_section("scheduler")) {
       o.scheduler_fanout = sched->optional_int<int>(
           "fanout", o.scheduler_fanout, 1, kIntMax,

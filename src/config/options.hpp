@@ -60,7 +60,12 @@ struct InferenceOptions {
 
 struct ExecutionOptions {
   std::string backend;  // "" = build default; "serial" | "openmp" | "cuda"
-  int threads = 0;      // 0 = Kokkos default (OMP_NUM_THREADS or all cores)
+  int threads = 0;      // 0 = default (OMP_NUM_THREADS, else cores x threads_per_core)
+  // Hardware threads used per core when the thread count is the default (1: one per core).
+  int threads_per_core = 1;
+  // Where the pixel data and ELBO scratch live: "auto" | "hbw" | "ddr"
+  // (runtime/memory_placement.hpp).
+  std::string memory = "auto";
   // Distributed runs: children per rank in the dynamic tree scheduler (docs/scheduling.md).
   int scheduler_fanout = 8;
 };

@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "runtime/profiling_region.hpp"
 #include "scheduling/dtree.hpp"
 #include "scheduling/scheduler_message.hpp"
 
@@ -176,6 +177,7 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
       if (!done) tasks.push_back({static_cast<int>(reg), region_costs[st][reg]});
     }
     if (all_done) continue;
+    const runtime::ProfilingRegion stage_region("Celeste::stage_" + std::to_string(st + 1));
     if (!begun) {
       shared.begin_stage();
     } else {

@@ -14,6 +14,7 @@
 #include <iterator>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "bench/flop_count.hpp"
@@ -41,6 +42,7 @@
 #include "model/render.hpp"
 #include "model/source_fit.hpp"
 #include "runtime/backend.hpp"
+#include "runtime/profiling_region.hpp"
 #include "util/error.hpp"
 
 namespace celeste::inference {
@@ -192,6 +194,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     rep.backend = space.name();
     rep.threads = static_cast<int>(space.concurrency());
   });
+  // Where the hot arrays go (one message when hbw is asked for and there is none).
+  rep.memory = runtime::choose_memory(cfg.execution.memory);
+  runtime::reset_placement_stats();
+  rep.layout = runtime::thread_layout();
   rep.passes = cfg.inference.passes;
   rep.flops_per_visit = bench::flops_per_active_visit(cfg.model.psf_components);
 
@@ -210,9 +216,11 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
 
   // ---------------------------------------------------------------- inputs
   auto t = Clock::now();
+  std::optional<runtime::ProfilingRegion> phase(std::in_place, "Celeste::load_images");
   const auto images = load_images(cfg);
   rep.images = static_cast<int>(images.size());
   rep.timings.image_loading = seconds_since(t);
+  phase.emplace("Celeste::plan");  // catalog, patches, regions, Cyclades plans
 
   t = Clock::now();
   const survey::Catalog catalog = cfg.catalog.format == "photoobj"
@@ -311,6 +319,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   fit_options.type_prior = cfg.model.type_prior;
   fit_options.backend = backend;
   const StarHypothesisOptions hypothesis_options;
+  fit_options.memory = rep.memory.kind;
 
   // Every region's rounds, planned up front in its fixed (pass, batch, round) order: the unit
   // of progress a checkpoint records.
@@ -372,6 +381,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   state.stage_start_params = params;
   if (control.resume) resume_from_checkpoint(plan, cfg, state, rep);
 
+  phase.reset();
   const auto t_inference = Clock::now();
   auto last_progress = Clock::now(), last_checkpoint = Clock::now();
   long fits_total_planned = 0;
@@ -479,6 +489,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         stage_done &= state.rounds_done[st][reg] == state.rounds_total[st][reg];
       }
       if (stage_done) continue;
+      const runtime::ProfilingRegion stage_region("Celeste::stage_" + std::to_string(st + 1));
       // A stage a checkpoint caught midway keeps the start state the checkpoint saved.
       if (!stage_begun) local_state.begin_stage();
       for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
@@ -531,6 +542,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   // task-processing phase and the FLOP rate all measure the same interval.
   rep.timings.task_processing = seconds_since(t_inference);
   t = Clock::now();
+  phase.emplace("Celeste::output");
   save_checkpoint(rep.timings.task_processing);
   rep.fits = work_done.fits;
   rep.newton_iterations = work_done.newton_iterations;
@@ -610,6 +622,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
       rep.outputs.push_back(path);
     }
   rep.outputs.push_back(plan.report);
+  rep.placement = runtime::placement_stats();
+  rep.peak_resident_bytes = runtime::peak_resident_bytes();
   rep.timings.output = seconds_since(t);
   rep.timings.total = seconds_since(t_start);
   rep.sources_per_s = rep.targets / rep.timings.total;

@@ -7,12 +7,15 @@
 //   non-neighbouring sources fitted in parallel (one Kokkos team each) → catalog + report.
 // Results do not depend on the number of threads (bitwise): every source's fit runs on one
 // team of size 1 in a fixed order, and the plan uses a nominal thread count from the config.
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "config/options.hpp"
 #include "inference/rank_activity.hpp"
 #include "io/provenance.hpp"
+#include "runtime/memory_placement.hpp"
+#include "runtime/thread_layout.hpp"
 #include "survey/source_result.hpp"
 
 namespace celeste::inference {
@@ -74,6 +77,12 @@ struct RunReport {
   int scheduler_fanout = 0;
   std::vector<RankActivity> rank_activity;
   std::vector<TaskTime> task_times;
+  // Memory and threads (docs/run.md "Running on KNL / HBM nodes"): where the hot arrays went
+  // and their bytes per memory space, this process's peak resident memory, the thread layout.
+  runtime::MemoryChoice memory;
+  runtime::PlacementStats placement;
+  std::uint64_t peak_resident_bytes = 0;
+  runtime::ThreadLayout layout;
 };
 
 struct RunControl {

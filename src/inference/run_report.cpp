@@ -6,6 +6,40 @@
 #include "util/text_format.hpp"
 
 namespace celeste::inference {
+namespace {
+
+// "memory" and "layout": the hot arrays' placement and bytes per memory space, peak resident
+// memory, the host-thread layout (docs/run.md "Running on KNL / HBM nodes").
+std::string memory_layout_json(const RunReport& r) {
+  std::ostringstream o;
+  const auto space = [](const runtime::PlacementTotals& t) {
+    std::ostringstream s;
+    s << "{\"peak_bytes\": " << t.peak_bytes << ", \"placed_bytes\": " << t.placed_bytes
+      << ", \"allocations\": " << t.allocations << "}";
+    return s.str();
+  };
+  const auto& p = r.placement;
+  o << "  \"memory\": {\"requested\": " << json_quoted(r.memory.requested)
+    << ", \"placement\": " << json_quoted(runtime::memory_kind_name(r.memory.kind))
+    << ", \"reason\": " << json_quoted(r.memory.reason)
+    << ", \"peak_resident_bytes\": " << r.peak_resident_bytes
+    << ", \"largest_batch_bytes\": " << p.largest_batch_bytes
+    << ", \"spaces\": {\"hbw\": " << space(p.hbw) << ", \"ddr\": " << space(p.ddr)
+    << "}, \"hbw_spilled_bytes\": " << p.hbw_spilled_bytes << "},\n";
+  const auto& l = r.layout;
+  o << "  \"layout\": {\"threads\": " << l.threads << ", \"threads_per_core\": "
+    << l.threads_per_core << ", \"threads_source\": " << json_quoted(l.threads_source)
+    << ", \"proc_bind\": " << json_quoted(l.proc_bind) << ", \"places\": "
+    << json_quoted(l.places) << ", \"binding_source\": " << json_quoted(l.binding_source)
+    << ", \"cores_used\": " << l.cores_used << ", \"thread_cpus\": [";
+  for (std::size_t i = 0; i < l.thread_cpus.size(); ++i)
+    o << (i ? ", " : "") << json_quoted(l.thread_cpus[i]);
+  o << "]},\n";
+  return o.str();
+}
+
+}  // namespace
+
 std::string report_json(const RunReport& r) {
   std::ostringstream o;
   const auto& t = r.timings;
@@ -93,6 +127,7 @@ std::string report_json(const RunReport& r) {
       << ", \"cost\": " << json_number(t.cost) << "}";
   }
   o << "],\n";
+  o << memory_layout_json(r);
   o << "  \"outputs\": [";
   for (std::size_t i = 0; i < r.outputs.size(); ++i)
     o << (i ? ", " : "") << json_quoted(r.outputs[i]);
@@ -152,6 +187,25 @@ std::string report_summary(const RunReport& r) {
                   worst->waiting_s, worst->idle_s);
     o << buf;
   }
+  // Memory and thread layout (docs/run.md "Running on KNL / HBM nodes").
+  const auto mib = [](std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
+  std::snprintf(buf, sizeof buf,
+                "  memory: pixel data and ELBO scratch in %s (%s); peak %.1f MiB hbw, %.1f MiB "
+                "ddr, largest batch %.1f MiB; peak resident %.1f MiB\n",
+                runtime::memory_kind_name(r.memory.kind), r.memory.reason.c_str(),
+                mib(r.placement.hbw.peak_bytes), mib(r.placement.ddr.peak_bytes),
+                mib(r.placement.largest_batch_bytes), mib(r.peak_resident_bytes));
+  o << buf;
+  std::snprintf(buf, sizeof buf,
+                "  threads: %d (%s), %d per core, OMP_PROC_BIND=%s OMP_PLACES=%s (%s)%s\n",
+                r.layout.threads, r.layout.threads_source.c_str(), r.layout.threads_per_core,
+                r.layout.proc_bind.empty() ? "unset" : r.layout.proc_bind.c_str(),
+                r.layout.places.empty() ? "unset" : r.layout.places.c_str(),
+                r.layout.binding_source.c_str(),
+                r.layout.cores_used > 0
+                    ? (", on " + std::to_string(r.layout.cores_used) + " core(s)").c_str()
+                    : "");
+  o << buf;
   for (const auto& p : r.outputs) o << "  wrote " << p << "\n";
   return o.str();
 }

@@ -111,6 +111,15 @@ std::vector<PsfGaussian> image_psf_gaussians(const survey::Image& im) {
   return psf;
 }
 
+std::size_t elbo_batch_bytes(const ElboBatchHost& host) {
+  using runtime::HotArena;
+  return HotArena::padded(host.task_patch_begin.size() * sizeof(int)) +
+         HotArena::padded(host.patches.size() * sizeof(PatchGeometry)) +
+         HotArena::padded(host.psf.size() * sizeof(PsfGaussian)) +
+         HotArena::padded(host.pixels.size() * sizeof(VisitedPixel)) +
+         HotArena::padded(host.stamps.size() * sizeof(double));
+}
+
 ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
                                const SurveyPatches& patches,
                                const std::vector<SourceParams>& params,

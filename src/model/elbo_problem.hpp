@@ -13,6 +13,7 @@
 #include "celeste/model/elbo_inputs.hpp"
 #include "celeste/param_layout.hpp"
 #include "model/patches.hpp"
+#include "runtime/memory_placement.hpp"
 #include "survey/image.hpp"
 
 namespace celeste::model {
@@ -39,11 +40,26 @@ ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
                                const std::vector<SourceParams>& params,
                                const std::vector<int>& targets);
 
+// Bytes of the batch's arrays on the device (each padded to runtime::HotArena::kAlign).
+std::size_t elbo_batch_bytes(const ElboBatchHost& host);
+
+// The batch in MemorySpace: in Views Kokkos allocates, or, given `arena` (host-accessible
+// spaces only: execution.memory: hbw), in unmanaged Views over the arena's block, which must
+// outlive them.
 template <class MemorySpace>
-ElboInputs<MemorySpace> upload_elbo_batch(const ElboBatchHost& host) {
+ElboInputs<MemorySpace> upload_elbo_batch(const ElboBatchHost& host,
+                                          runtime::HotArena* arena = nullptr) {
   ElboInputs<MemorySpace> in;
-  auto copy = [](auto& view, const auto& vec, const char* label) {
+  auto copy = [arena](auto& view, const auto& vec, const char* label) {
     using V = std::remove_reference_t<decltype(view)>;
+    if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemorySpace>::accessible) {
+      if (arena) {
+        using T = typename V::value_type;
+        view = V(static_cast<T*>(arena->take(vec.size() * sizeof(T))), vec.size());
+        for (std::size_t i = 0; i < vec.size(); ++i) view(i) = vec[i];
+        return;
+      }
+    }
     view = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), vec.size());
     auto mirror = Kokkos::create_mirror_view(view);
     for (std::size_t i = 0; i < vec.size(); ++i) mirror(i) = vec[i];

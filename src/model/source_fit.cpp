@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "celeste/model/color_prior.hpp"
 #include "celeste/model/fit_sources.hpp"
@@ -40,7 +41,35 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   const ElboBatchHost host = build_elbo_batch(images, patches, params, targets);
 
   FitSources<Exec> f;
-  f.in = upload_elbo_batch<Mem>(host);
+  // The hot arrays: the batch and the teams' scratch, in one memkind block (hbw, host spaces)
+  // or where Kokkos puts them (Mem, and Exec's team scratch). Counted per kind for the report.
+  // The scratch: one slot per thread that can run a team (host spaces; on a GPU the
+  // placement does not apply and Kokkos' team scratch is not counted).
+  constexpr bool host_space = Kokkos::SpaceAccessibility<Kokkos::HostSpace, Mem>::accessible;
+  const std::size_t batch_bytes = elbo_batch_bytes(host);
+  const std::size_t scratch_bytes =
+      host_space ? static_cast<std::size_t>(Kokkos::Experimental::UniqueToken<Exec>().size()) *
+                       FitSources<Exec>::pool_slot_bytes(options.team_size)
+                 : 0;
+  runtime::note_batch(batch_bytes + scratch_bytes);
+  std::unique_ptr<runtime::HotArena> arena;
+  if (host_space && options.memory == runtime::MemoryKind::hbw) {
+    arena = std::make_unique<runtime::HotArena>(batch_bytes + scratch_bytes);
+    f.in = upload_elbo_batch<Mem>(host, arena.get());
+    f.scratch_pool = Kokkos::View<char*, Mem>(static_cast<char*>(arena->take(scratch_bytes)),
+                                              scratch_bytes);
+    arena->verify_in_hbw();
+  } else {
+    f.in = upload_elbo_batch<Mem>(host);
+    runtime::note_placed(runtime::MemoryKind::ddr, batch_bytes + scratch_bytes);
+  }
+  struct ReleaseDdr {
+    bool ddr;
+    std::size_t bytes;
+    ~ReleaseDdr() {
+      if (ddr) runtime::note_released(runtime::MemoryKind::ddr, bytes);
+    }
+  } release_ddr{!arena, batch_bytes + scratch_bytes};
   f.bounds = Kokkos::View<SourceBounds*, Mem>("Celeste::Fit::bounds", T);
   f.y = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::y", T, kNumFreeParams);
   f.theta = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::theta", T, kNumParams);

@@ -14,6 +14,7 @@
 #include "celeste/transforms.hpp"
 #include "model/elbo_problem.hpp"
 #include "model/patches.hpp"
+#include "runtime/memory_placement.hpp"
 #include "survey/source_result.hpp"
 
 namespace celeste::model {
@@ -39,6 +40,9 @@ struct FitOptions {
   // Kokkos execution space to fit on, by name ("serial", "openmp", "cuda"; "" = the build's
   // default); one not compiled in is a ConfigError naming those that are (runtime/backend.hpp).
   std::string backend;
+  // Where the batch's pixel data and the ELBO scratch live (execution.memory, resolved by
+  // runtime::choose_memory); hbw applies to host execution spaces only.
+  runtime::MemoryKind memory = runtime::MemoryKind::ddr;
   // Φ (model.md §1.3; P's values)
   std::array<double, kNumTypes> type_prior{constants::kTypePriorP[0], constants::kTypePriorP[1]};
   // Linear-response uncertainties at the optimum (kernels/celeste/model/linear_response.hpp):

@@ -1,7 +1,11 @@
 #include "runtime/runtime.hpp"
 
 #include <Kokkos_Core.hpp>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -45,31 +49,92 @@ int checked_count(const std::string& source, const std::string& text, bool zero_
 
 }  // namespace
 
-int checked_thread_count(int argc, char** argv, const RuntimeOptions& options) {
+namespace {
+
+struct ThreadCountSetting {
+  int threads = 0;  // 0: none set
+  std::string source;
+};
+
+ThreadCountSetting thread_count_setting(int argc, char** argv, const RuntimeOptions& options) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     for (const char* flag : {"--kokkos-threads=", "--kokkos-num-threads="})
-      if (a.rfind(flag, 0) == 0)
-        return checked_count(std::string(flag).substr(0, std::string(flag).size() - 1),
-                             a.substr(std::string(flag).size()), false);
+      if (a.rfind(flag, 0) == 0) {
+        const std::string name = std::string(flag).substr(0, std::string(flag).size() - 1);
+        return {checked_count(name, a.substr(std::string(flag).size()), false), name};
+      }
   }
-  if (options.threads != 0) return checked_count(options.threads_source,
-                                                 std::to_string(options.threads), false);
+  if (options.threads != 0)
+    return {checked_count(options.threads_source, std::to_string(options.threads), false),
+            options.threads_source};
   if (const char* env = std::getenv("OMP_NUM_THREADS"); env && *env) {
     // OMP_NUM_THREADS may be a list for nested levels ("8,2"); Kokkos uses the first.
     std::string first(env);
     first = first.substr(0, first.find(','));
     while (!first.empty() && first.back() == ' ') first.pop_back();
     while (!first.empty() && first.front() == ' ') first.erase(first.begin());
-    return checked_count("OMP_NUM_THREADS", first, false);
+    return {checked_count("OMP_NUM_THREADS", first, false), "OMP_NUM_THREADS"};
   }
   const unsigned hw = std::thread::hardware_concurrency();
-  return hw > static_cast<unsigned>(kMaxHostThreads) ? kMaxHostThreads : 0;
+  if (hw > static_cast<unsigned>(kMaxHostThreads))
+    return {kMaxHostThreads, "the host thread limit (" + std::to_string(kMaxHostThreads) + ")"};
+  return {};
 }
+
+}  // namespace
+
+int checked_thread_count(int argc, char** argv, const RuntimeOptions& options) {
+  return thread_count_setting(argc, argv, options).threads;
+}
+
+namespace {
+
+// Runs f with stdout pointing at stderr: Kokkos 3.4 prints its warnings and notices with
+// printf, and stdout belongs to the subcommand's output (celeste info --json).
+template <class F>
+void with_stdout_on_stderr(F&& f) {
+  std::fflush(stdout);
+  std::cout.flush();
+  const int saved = dup(STDOUT_FILENO);
+  if (saved >= 0) dup2(STDERR_FILENO, STDOUT_FILENO);
+  struct Restore {
+    int saved;
+    ~Restore() {
+      std::fflush(stdout);
+      std::cout.flush();
+      if (saved >= 0) {
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+      }
+    }
+  } restore{saved};
+  f();
+}
+
+// MPI ranks on this process's node (1 without MPI).
+int ranks_on_node() {
+#if CELESTE_HAVE_MPI
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) return 1;
+  MPI_Comm local;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
+  int n = 1;
+  MPI_Comm_size(local, &n);
+  MPI_Comm_free(&local);
+  return n;
+#else
+  return 1;
+#endif
+}
+
+}  // namespace
 
 Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
   // Before MPI and Kokkos start: a bad count is a usage error, not a crash in Kokkos.
-  const int threads = Kokkos::is_initialized() ? 0 : checked_thread_count(argc, argv, options);
+  const ThreadCountSetting threads =
+      Kokkos::is_initialized() ? ThreadCountSetting{} : thread_count_setting(argc, argv, options);
 #if CELESTE_HAVE_MPI
   if (options.use_mpi) {
     int initialized = 0;
@@ -87,6 +152,9 @@ Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
   (void)options.use_mpi;
 #endif
   if (!Kokkos::is_initialized()) {
+    // The layout (binding environment, default thread count) before OpenMP starts its threads.
+    ThreadLayout layout = plan_thread_layout(threads.threads, threads.source,
+                                             options.threads_per_core, ranks_on_node());
     // Only Kokkos' own flags are passed on: Kokkos 3.4 also accepts bare aliases such as
     // --threads, which belong to our subcommands. A thread count from the config is passed as
     // Kokkos' flag, whose spelling changed in Kokkos 3.7 (--kokkos-threads ->
@@ -101,19 +169,22 @@ Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
                              std::string(argv[i]).rfind("--kokkos-num-threads=", 0) == 0;
       }
 #if KOKKOS_VERSION >= 30700
-    std::string thread_flag = "--kokkos-num-threads=" + std::to_string(threads);
+    std::string thread_flag = "--kokkos-num-threads=" + std::to_string(layout.threads);
 #else
-    std::string thread_flag = "--kokkos-threads=" + std::to_string(threads);
+    std::string thread_flag = "--kokkos-threads=" + std::to_string(layout.threads);
 #endif
-    if (threads > 0 && !kokkos_thread_flag) args.push_back(thread_flag.data());
+    if (!kokkos_thread_flag) args.push_back(thread_flag.data());
     int kargc = static_cast<int>(args.size());
     args.push_back(nullptr);
-    Kokkos::initialize(kargc, args.data());
+    with_stdout_on_stderr([&] { Kokkos::initialize(kargc, args.data()); });
+    layout.threads = static_cast<int>(Kokkos::DefaultHostExecutionSpace::concurrency());
+    bind_and_read_threads(layout);
+    set_thread_layout(layout);
   }
 }
 
 Runtime::~Runtime() {
-  if (Kokkos::is_initialized()) Kokkos::finalize();
+  if (Kokkos::is_initialized()) with_stdout_on_stderr([] { Kokkos::finalize(); });
 #if CELESTE_HAVE_MPI
   int finalized = 0;
   MPI_Finalized(&finalized);
@@ -147,6 +218,15 @@ BuildInfo build_info() {
     start = end + 1;
   }
   info.default_backend = CELESTE_DEFAULT_BACKEND_NAME;
+  info.memory_spaces.push_back("HostSpace");
+#if defined(KOKKOS_ENABLE_HBWSPACE)
+  info.memory_spaces.push_back("HBWSpace");
+#endif
+#if defined(KOKKOS_ENABLE_CUDA)
+  for (const char* s : {"CudaSpace", "CudaUVMSpace", "CudaHostPinnedSpace"})
+    info.memory_spaces.push_back(s);
+#endif
+  info.memory_spaces.push_back("memkind:hbw");
 #if CELESTE_HAVE_MPI
   char version[MPI_MAX_LIBRARY_VERSION_STRING];
   int length = 0;

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/thread_layout.hpp"
+
 namespace celeste::runtime {
 
 struct RuntimeOptions {
@@ -11,6 +13,7 @@ struct RuntimeOptions {
   bool use_mpi = true;    // initialize MPI (singleton when not started by mpiexec)
   // Where `threads` came from, for the error when it is out of range.
   std::string threads_source = "--threads or execution.threads";
+  int threads_per_core = 1;  // execution.threads_per_core (runtime/thread_layout.hpp)
 };
 
 // The number of host threads Kokkos will start for `options` and argv (its own
@@ -22,7 +25,9 @@ int checked_thread_count(int argc, char** argv, const RuntimeOptions& options);
 
 class Runtime {
  public:
-  // Consumes Kokkos' own command-line flags (--kokkos-threads=N, ...) from argc/argv.
+  // Passes Kokkos its own command-line flags (--kokkos-threads=N, --kokkos-tools-library=...)
+  // from argv. Sets the thread layout first (thread_layout.hpp), and sends whatever Kokkos
+  // prints while it starts and stops to stderr: stdout is the subcommands' (info --json).
   Runtime(int& argc, char** argv, const RuntimeOptions& options);
   ~Runtime();
   Runtime(const Runtime&) = delete;
@@ -30,6 +35,7 @@ class Runtime {
 
   int mpi_rank() const { return mpi_rank_; }
   int mpi_size() const { return mpi_size_; }
+  const ThreadLayout& layout() const { return thread_layout(); }
 
  private:
   bool owns_mpi_ = false;
@@ -48,6 +54,9 @@ struct BuildInfo {
   std::string kokkos_kernels_version;
   std::vector<std::string> enabled_backends;  // Kokkos execution spaces compiled in
   std::string default_backend;                // the one drivers use by default
+  // Kokkos memory spaces compiled in ("HostSpace", "CudaSpace", ...), and "memkind:hbw" (the
+  // execution.memory: hbw placement, runtime/memory_placement.hpp).
+  std::vector<std::string> memory_spaces;
   std::string mpi_library;                    // "" when built without MPI
 };
 BuildInfo build_info();

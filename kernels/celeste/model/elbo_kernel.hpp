@@ -40,6 +40,19 @@ struct ElboScratch {
         sizeof(LikelihoodSums) * team.team_size(), 64));
     return s;
   }
+  // The same buffers in caller-provided memory (64-byte aligned, pool_bytes(team_size) long):
+  // a scratch pool the driver placed, e.g. in high-bandwidth memory.
+  static constexpr std::size_t pool_bytes(int team_size) {
+    return (sizeof(ProfileComponent) * kMaxComponentsPerPatch + 63) / 64 * 64 +
+           (sizeof(LikelihoodSums) * static_cast<std::size_t>(team_size) + 63) / 64 * 64;
+  }
+  KOKKOS_INLINE_FUNCTION static ElboScratch at(char* p) {
+    ElboScratch s;
+    s.components = reinterpret_cast<ProfileComponent*>(p);
+    s.partials = reinterpret_cast<LikelihoodSums*>(
+        p + (sizeof(ProfileComponent) * kMaxComponentsPerPatch + 63) / 64 * 64);
+    return s;
+  }
 };
 
 // Counts of work done by one evaluation (for the FLOP figure, model.md §7.6).

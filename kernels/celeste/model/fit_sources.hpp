@@ -30,8 +30,10 @@ struct FitScratch {
   }
   template <class Member>
   KOKKOS_INLINE_FUNCTION static FitScratch allocate(const Member& team) {
+    return at(static_cast<double*>(team.team_scratch(1).get_shmem_aligned(doubles() * sizeof(double), 64)));
+  }
+  KOKKOS_INLINE_FUNCTION static FitScratch at(double* p) {
     FitScratch s;
-    double* p = static_cast<double*>(team.team_scratch(1).get_shmem_aligned(doubles() * sizeof(double), 64));
     s.theta = p;
     s.grad = p += kNumParams;
     s.hess = p += kNumParams;
@@ -113,11 +115,21 @@ struct FitSources {
   Kokkos::View<double***, Kokkos::LayoutRight, memory_space> lr_cov;  // tasks × 16 × 16
   Kokkos::View<unsigned*, memory_space> lr_flags;                     // tasks
   Kokkos::View<double***, Kokkos::LayoutRight, memory_space> trace;   // tasks × iterations × 3
+  // Optional: every team's scratch (ELBO, objective and optimizer workspace) in this pool
+  // instead of Kokkos' team scratch, one pool_slot_bytes(team_size) slot per scratch_token id
+  // (size scratch_token.size()); the driver places it (runtime/memory_placement.hpp). Empty:
+  // Kokkos' team scratch.
+  Kokkos::View<char*, memory_space> scratch_pool;
+  Kokkos::Experimental::UniqueToken<ExecSpace> scratch_token;
 
   static std::size_t level1_bytes(int team_size) {
     using scratch = typename ExecSpace::scratch_memory_space;
     return ElboScratch::level1_bytes(team_size) + FitScratch::doubles() * sizeof(double) + 64 +
            optimizer::newton_trust_region_scratch_bytes<scratch>(kNumFreeParams) + 64;
+  }
+  static constexpr std::size_t pool_slot_bytes(int team_size) {
+    return ElboScratch::pool_bytes(team_size) + (FitScratch::doubles() * sizeof(double) + 63) / 64 * 64 +
+           (optimizer::newton_trust_region_workspace_doubles(kNumFreeParams) * sizeof(double) + 63) / 64 * 64;
   }
 
   template <class YTask>
@@ -127,10 +139,29 @@ struct FitSources {
                                                          const ElboScratch& es) const;
 
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
+    if (scratch_pool.extent(0) == 0) {
+      fit_task(team, ElboScratch::allocate(team), FitScratch::allocate(team),
+               optimizer::team_scratch_workspace(team, kNumFreeParams, 1));
+      return;
+    }
+    int slot = 0;
+    Kokkos::single(Kokkos::PerTeam(team), [&](int& out) { out = scratch_token.acquire(); }, slot);
+    char* p = scratch_pool.data() + std::size_t(slot) * pool_slot_bytes(team.team_size());
+    const ElboScratch es = ElboScratch::at(p);
+    p += ElboScratch::pool_bytes(team.team_size());
+    const FitScratch fs = FitScratch::at(reinterpret_cast<double*>(p));
+    p += (FitScratch::doubles() * sizeof(double) + 63) / 64 * 64;
+    fit_task(team, es, fs,
+             optimizer::NewtonTrustRegionWorkspace<typename ExecSpace::scratch_memory_space>(
+                 reinterpret_cast<double*>(p), kNumFreeParams));
+    team.team_barrier();
+    Kokkos::single(Kokkos::PerTeam(team), [&]() { scratch_token.release(slot); });
+  }
+
+  template <class Workspace>
+  KOKKOS_INLINE_FUNCTION void fit_task(const member_type& team, const ElboScratch& es,
+                                       const FitScratch& fs, const Workspace& ws) const {
     const int task = team.league_rank();
-    const ElboScratch es = ElboScratch::allocate(team);
-    const FitScratch fs = FitScratch::allocate(team);
-    auto ws = optimizer::team_scratch_workspace(team, kNumFreeParams, 1);
     const SourceBounds b = bounds(task);
     const ElboObjective<memory_space> objective{&in, &prior, &b, task, es, fs};
     auto y_task = Kokkos::subview(y, task, Kokkos::ALL);
@@ -205,8 +236,9 @@ KOKKOS_INLINE_FUNCTION void FitSources<ExecSpace>::linear_response_at_optimum(
 template <class ExecSpace>
 void fit_sources(const ExecSpace& exec, const FitSources<ExecSpace>& functor, int team_size = 1) {
   Kokkos::TeamPolicy<ExecSpace> policy(exec, functor.in.num_tasks(), team_size);
-  policy.set_scratch_size(0, Kokkos::PerTeam(ElboScratch::level0_bytes()))
-      .set_scratch_size(1, Kokkos::PerTeam(FitSources<ExecSpace>::level1_bytes(team_size)));
+  if (functor.scratch_pool.extent(0) == 0)
+    policy.set_scratch_size(0, Kokkos::PerTeam(ElboScratch::level0_bytes()))
+        .set_scratch_size(1, Kokkos::PerTeam(FitSources<ExecSpace>::level1_bytes(team_size)));
   Kokkos::parallel_for("Celeste::Fit::sources", policy, functor);
   exec.fence();
 }
