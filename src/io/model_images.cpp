@@ -49,7 +49,7 @@ void write_model_image_file(const std::string& path, const survey::Image& image,
       f.write_key("BAND", survey::kBandNames[image.band], "u g r i z");
       f.write_key("SOURCE", image.source, "input image");
       if (!run_id.empty()) f.write_key("RUNID", run_id, "run that wrote this output set");
-      write_tan_wcs(f, image.wcs);
+      write_wcs(f, image.wcs);
     }
     f.close();
   }
