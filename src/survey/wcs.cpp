@@ -40,7 +40,7 @@ std::string keyrecord(const std::string& key, const std::string& value) {
 
 std::string keyrecord(const std::string& key, double value) {
   char v[32];
-  std::snprintf(v, sizeof v, "%25.17G", value);
+  std::snprintf(v, sizeof v, "%20.17G", value);
   return keyrecord(key, std::string(v));
 }
 
@@ -141,8 +141,15 @@ Wcs Wcs::from_header(const std::string& keyrecords) {
   if (nreject > 0) {
     const std::string report = rejected_report(header, nkeyrec);
     const std::string key = first_rejected_keyword(report, keyrecords);
-    std::string detail = report;
-    while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+    // One line: the report's runs of blanks and line breaks become single separators.
+    std::string detail;
+    for (char c : report) {
+      if (c == '\n') c = ';';
+      if (c == ' ' && (detail.empty() || detail.back() == ' ')) continue;
+      if (c == ';' && !detail.empty() && detail.back() == ' ') detail.pop_back();
+      detail += c;
+    }
+    while (!detail.empty() && (detail.back() == ';' || detail.back() == ' ')) detail.pop_back();
     throw WcsError((key.empty() ? std::string("a WCS keyword") : "keyword " + key) +
                        " rejected by WCSLIB (" + std::to_string(nreject) + " rejected): " + detail,
                    key);
@@ -263,9 +270,20 @@ std::vector<std::string> Wcs::header_keyrecords() const {
                        std::to_string(status) + ")",
                    "");
   }
+  // WCSLIB writes the linear part as PCi_j + CDELTi; it is written as the CD matrix instead
+  // (the form the SIP convention and the former TAN output use, and the one readers that know
+  // only CD understand). CD = CDELT · PC is the same matrix, taken from the set-up transform.
   for (int k = 0; k < nkeyrec; ++k) {
     std::string card(header + 80 * k, 80);
-    if (card.find_first_not_of(' ') != std::string::npos) out.push_back(card);
+    if (card.find_first_not_of(' ') == std::string::npos) continue;
+    if (card.compare(0, 5, "CDELT") == 0) continue;
+    if (card.compare(0, 2, "PC") == 0 && card[3] == '_' && card[5] == ' ') {
+      const int i = card[2] - '1', j = card[4] - '1';
+      char value[32];
+      std::snprintf(value, sizeof value, "%20.17G", cd_[i][j]);
+      card = keyrecord("CD" + card.substr(2, 3), std::string(value) + " / Linear transformation matrix, deg/pixel");
+    }
+    out.push_back(card);
   }
   wcsdealloc(header);
   return out;

@@ -160,7 +160,7 @@ TEST(BadInput, BadKeywordValues) {
   expect_input_error([&] { read_generic_images(cov); }, cov, {"not positive definite"});
 }
 
-TEST(BadInput, SingularAndNonWcs) {
+TEST(BadInput, SingularWcsAndUnknownProjection) {
   const std::string sing = edited_stamp("singular_wcs", 1, [](fitsfile* f, int* st) {
     fits_update_key_dbl(f, "CD1_1", 1e-4, 6, nullptr, st);
     fits_update_key_dbl(f, "CD1_2", 1e-4, 6, nullptr, st);

@@ -361,7 +361,7 @@ TEST(FitsWcs, ConcurrentTransformsThroughOneWcsAreExact) {
                            {"A_2_0", "2E-6"}, {"A_0_3", "1E-9"}, {"B_ORDER", "3"},
                            {"B_1_1", "-2E-6"}, {"B_3_0", "-1E-9"}});
   const survey::Wcs wcs = read_file_wcs(header_file("threads", keys));
-  constexpr int kThreads = 4, kPoints = 20000;
+  constexpr int kThreads = 4, kPoints = 150000;
   auto pixel = [](int t, int k) {
     return std::array<double, 2>{1 + (k * 37 + t * 101) % 1024 + 0.25 * t, 1 + (k * 53) % 1024 + 0.5};
   };
