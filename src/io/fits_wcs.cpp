@@ -14,17 +14,6 @@ std::string ij_key(const char* stem, int i, int j) {
   return stem + std::to_string(i + 1) + "_" + std::to_string(j + 1);
 }
 
-std::string default_tan_keyrecords() {
-  auto card = [](const std::string& key, const std::string& value) {
-    std::string c = key;
-    c.resize(8, ' ');
-    c += "= " + value;
-    c.resize(80, ' ');
-    return c;
-  };
-  return card("CTYPE1", "'RA---TAN'") + card("CTYPE2", "'DEC--TAN'");
-}
-
 }  // namespace
 
 survey::Wcs read_wcs(const FitsFile& file) {
@@ -49,7 +38,7 @@ survey::Wcs read_wcs(const FitsFile& file) {
         has_cd = has_cd || stem[0] == 'C';
       }
     }
-    for (const std::string key : {"CDELT" + std::to_string(i + 1), "CROTA" + std::to_string(i + 1)})
+    for (const std::string& key : {"CDELT" + std::to_string(i + 1), "CROTA" + std::to_string(i + 1)})
       if (file.has_key(key)) {
         finite_key(key);
         has_linear = has_linear || key[1] == 'D';
@@ -58,12 +47,9 @@ survey::Wcs read_wcs(const FitsFile& file) {
   if (!has_linear)
     file.fail_input("missing keyword CD1_1 (no CD matrix, PC matrix or CDELT in the WCS)",
                     "CD1_1");
-  std::string keyrecords = file.header_keyrecords();
-  if (!file.has_key("CTYPE1") && !file.has_key("CTYPE2"))
-    keyrecords = default_tan_keyrecords() + keyrecords;
   survey::Wcs wcs;
   try {
-    wcs = survey::Wcs::from_header(keyrecords);
+    wcs = survey::Wcs::from_header(file.header_keyrecords());
   } catch (const survey::WcsError& e) {
     file.fail_input(e.what(), e.keyword());
   }

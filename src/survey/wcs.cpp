@@ -124,9 +124,15 @@ Wcs::Wcs(std::array<double, 2> crpix, std::array<double, 2> crval,
   *this = from_header(cards);
 }
 
-Wcs Wcs::from_header(const std::string& keyrecords) {
+Wcs Wcs::from_header(const std::string& header_keyrecords) {
+  std::string keyrecords = header_keyrecords.substr(0, header_keyrecords.size() / 80 * 80);
+  bool has_ctype = false;
+  for (std::size_t k = 0; k < keyrecords.size(); k += 80)
+    has_ctype = has_ctype || keyrecords.compare(k, 5, "CTYPE") == 0;
+  if (!has_ctype)
+    keyrecords = keyrecord("CTYPE1", "'RA---TAN'") + keyrecord("CTYPE2", "'DEC--TAN'") + keyrecords;
   const int nkeyrec = static_cast<int>(keyrecords.size() / 80);
-  std::vector<char> header(keyrecords.begin(), keyrecords.begin() + 80 * nkeyrec);
+  std::vector<char> header(keyrecords.begin(), keyrecords.end());
   header.push_back('\0');
   auto parsed = std::make_shared<Parsed>();
   std::lock_guard<std::mutex> lock(header_mutex());

@@ -39,7 +39,8 @@ class Wcs {
 
   // The primary WCS (no alternate letter) of a header given as consecutive 80-character
   // keyrecords (CFITSIO's fits_hdr2str). Every WCS keyrecord must parse, and the two axes must
-  // be a celestial longitude / latitude pair (either order). Throws WcsError.
+  // be a celestial longitude / latitude pair (either order); a header with no CTYPEi at all is
+  // TAN (RA---TAN / DEC--TAN, as Celeste.jl's stamps are). Throws WcsError.
   static Wcs from_header(const std::string& keyrecords);
 
   // NaN, NaN where WCSLIB finds no solution (a position the projection cannot reach).

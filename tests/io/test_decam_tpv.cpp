@@ -67,7 +67,7 @@ TEST(DecamTpv, TractorSourcesLandOnTheirLight) {
   ASSERT_EQ(ra.size(), 2u);
   // The window is the PSF's FWHM (header FWHM = 5.5 px). The compact source (SIMP, 8 nmgy) must
   // land within the issue's 0.3 px (measured 0.17). The DEV galaxy (62.7 nmgy, half-light
-  // radius 6.4 arcsec = 24 px, axis ratio ~0.3) has its light 0.4-0.6 px from its Tractor
+  // radius 6.4 arcsec = 24 px, axis ratio ~0.3) has its light 0.4-0.8 px from its Tractor
   // centre with every window tried (circles of 4-10 px, Gaussian windows of 1.5-4 px, the
   // PSF-smoothed peak; docs/decisions.md, issue 15), so it gets half a pixel (measured 0.42).
   // The WCS mistakes this guards against are larger: no TPV distortion puts the sources 22 px
