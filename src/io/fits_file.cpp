@@ -358,6 +358,26 @@ std::vector<std::string> FitsFile::key_names() const {
   return names;
 }
 
+std::string FitsFile::header_keyrecords() const {
+  int status = 0, nkeys = 0;
+  char* header = nullptr;
+  if (fits_hdr2str(as_fits(fptr_), 1, nullptr, 0, &header, &nkeys, &status))
+    fail("reading header", status);
+  std::string cards(header, static_cast<std::size_t>(nkeys) * 80);
+  fits_free_memory(header, &status);
+  return cards;
+}
+
+void FitsFile::write_keyrecord(const std::string& card) {
+  int status = 0;
+  const std::string key = card.substr(0, std::min<std::size_t>(8, card.find_first_of(" =")));
+  // Commentary keyrecords repeat: they are appended, never replaced.
+  const bool commentary = key.empty() || key == "COMMENT" || key == "HISTORY";
+  if (commentary ? fits_write_record(as_fits(fptr_), card.c_str(), &status)
+                 : fits_update_card(as_fits(fptr_), key.c_str(), card.c_str(), &status))
+    fail("writing keyword " + key, status);
+}
+
 void FitsFile::write_key(const std::string& key, double value, const std::string& comment) {
   int status = 0;
   if (fits_update_key_dbl(as_fits(fptr_), key.c_str(), value, -17,

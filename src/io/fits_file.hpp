@@ -128,6 +128,12 @@ class FitsFile {
 
   // Every keyword name of the current HDU, in header order.
   std::vector<std::string> key_names() const;
+  // The current HDU's header as consecutive 80-character keyrecords, COMMENT and HISTORY
+  // left out (what WCSLIB's header parser reads).
+  std::string header_keyrecords() const;
+  // Writes one whole 80-character keyrecord, replacing a keyrecord with the same keyword
+  // (COMMENT and HISTORY are appended).
+  void write_keyrecord(const std::string& card);
 
   // Flushes and closes, throwing on failure (a file is complete only after this returns).
   void close();

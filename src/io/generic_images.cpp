@@ -112,7 +112,7 @@ RawEpoch read_image_hdu(FitsFile& f) {
   survey::Image& img = e.image;
   img.source = hdu_label(f);
   FitsImage px = f.read_image();  // shape problems first: they explain missing keywords best
-  img.wcs = read_tan_wcs(f);
+  img.wcs = read_wcs(f);
   img.band = read_band(f);
   const double calib = read_positive(f, "CALIB");
   const double sky = f.read_double("SKY");
@@ -241,7 +241,7 @@ std::vector<survey::Image> read_generic_images(const std::string& path) {
       continue;
     }
     if (!have_current)
-      f.fail_input("HDU without a TAN WCS (missing keyword CRPIX1) where an image HDU was "
+      f.fail_input("HDU without a WCS (missing keyword CRPIX1) where an image HDU was "
                    "expected: it would be an inverse-variance or companion HDU with no image "
                    "before it");
     if (name.empty() && !current.invvar.empty())
@@ -251,7 +251,7 @@ std::vector<survey::Image> read_generic_images(const std::string& path) {
   }
   finish();
   if (images.empty())
-    throw InputError(path + ": no image HDU (a 2-D image with a TAN WCS) in " +
+    throw InputError(path + ": no image HDU (a 2-D image with a WCS) in " +
                      std::to_string(n) + " HDU(s)");
   return images;
 }
@@ -327,7 +327,7 @@ void write_one_image(FitsFile& f, const survey::Image& img, double gain, double 
 
   f.append_image(img.width, img.height, nmgy);
   f.write_key("BUNIT", "nanomaggy", "sky-subtracted calibrated image");
-  write_tan_wcs(f, img.wcs);
+  write_wcs(f, img.wcs);
   f.write_key("RUN", img.run, "SDSS run (0 = synthetic)");
   f.write_key("CAMCOL", img.camcol, "SDSS camcol");
   f.write_key("FIELD", img.field, "SDSS field");

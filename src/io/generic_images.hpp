@@ -3,7 +3,7 @@
 // Celeste.jl's real-data stamps in ../shared/data/sdss/celeste-stamps are. One FITS file holds
 // one or more images (epochs/bands); per image, in order:
 //   1. image HDU, float, nanomaggies, sky-subtracted, with header keywords
-//        CTYPE1/2 'RA---TAN'/'DEC--TAN', CRPIX1/2, CRVAL1/2, CD1_1 CD1_2 CD2_1 CD2_2  (TAN WCS)
+//        a celestial WCS (io/fits_wcs.hpp; written as WCSLIB writes it, with the CD matrix)
 //        BAND (or FILTER) u|g|r|i|z, CALIB (nmgy per count), SKY (counts per pixel),
 //        GAIN (electrons per count), DARKVAR (counts^2, optional), RUN CAMCOL FIELD (optional),
 //        PSF_P0..PSF_P{6K-1}: K-component Gaussian mixture, pixel units:

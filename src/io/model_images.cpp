@@ -53,7 +53,7 @@ void write_model_image_file(const std::string& path, const survey::Image& image,
       if (&hdu == &hdus[0]) write_fits_provenance(f, provenance);  // the primary HDU
       else if (!provenance.run_id.empty())
         f.write_key("RUNID", provenance.run_id, "run that wrote this output set");
-      write_tan_wcs(f, image.wcs);
+      write_wcs(f, image.wcs);
     }
     for (int k = f.num_hdus(); k >= 1; --k) {  // checksums last
       f.move_to(k);

@@ -1,6 +1,6 @@
 #pragma once
 // Model, residual and chi images of one survey image (`output.model_images: true`, docs/run.md):
-// a FITS file of four image HDUs in the input image's own pixel grid and TAN WCS, so ds9 and
+// a FITS file of four image HDUs in the input image's own pixel grid and WCS, so ds9 and
 // astropy overlay them on the input frame:
 //   HDU 1 DATA   observed light minus sky, nmgy per pixel (x / ι − ε; masked pixels NaN)
 //   HDU 2 MODEL  fitted light of all sources, nmgy per pixel (Σ_s E[G_s], posterior means and

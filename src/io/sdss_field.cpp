@@ -96,7 +96,7 @@ SdssFrame read_sdss_frame(const std::string& path) {
   SdssFrame fr;
   fr.path = path;
   f.move_to(1);
-  fr.wcs = read_tan_wcs(f);
+  fr.wcs = read_wcs(f);
   const std::string filter = f.has_key("FILTER") ? f.read_string("FILTER") : "";
   fr.band = survey::band_index(filter);
   if (fr.band < 0)

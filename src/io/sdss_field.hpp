@@ -10,7 +10,7 @@
 
 namespace celeste::io {
 
-// The calibrated frame (HDU1 image in nmgy, HDU2 calibvec, HDU3 sky grid) with its TAN WCS.
+// The calibrated frame (HDU1 image in nmgy, HDU2 calibvec, HDU3 sky grid) with its WCS.
 struct SdssFrame {
   std::string path;
   int band = 2, run = 0, camcol = 0, field = 0;
@@ -18,7 +18,7 @@ struct SdssFrame {
   std::vector<float> nmgy;       // index row * width + col
   std::vector<double> calibvec;  // nmgy per count, per column
   std::vector<double> sky_counts;  // interpolated sky, counts, per pixel
-  survey::TanWcs wcs;
+  survey::Wcs wcs;
 };
 
 SdssFrame read_sdss_frame(const std::string& path);

@@ -156,7 +156,7 @@ std::vector<survey::Image> make_image_geometry(const config::GenerateConfig& cfg
       const std::array<std::array<double, 2>, 2> cd{
           {{-scale_deg * std::cos(rot), scale_deg * std::sin(rot)},
            {scale_deg * std::sin(rot), scale_deg * std::cos(rot)}}};
-      im.wcs = survey::TanWcs({cfg.width / 2.0 + 0.5 + off_h - field_h,
+      im.wcs = survey::Wcs({cfg.width / 2.0 + 0.5 + off_h - field_h,
                                cfg.height / 2.0 + 0.5 + off_w - field_w},
                               {cfg.ra_center, cfg.dec_center}, cd);
       // PSF: a core and wider wings, slightly elliptical, seeing varying by ±10 %.

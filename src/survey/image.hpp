@@ -34,7 +34,7 @@ struct Image {
   std::vector<double> iota;   // ι(h): electrons per nmgy, one per column h (size width)
   std::vector<PsfComponent> psf;  // Gaussian mixture (galaxy profiles; stars when no stamp)
   EigenPsf pixel_psf;             // the survey's pixelized PSF, when it has one (SDSS)
-  TanWcs wcs;
+  Wcs wcs;
   // Survey metadata (0 when unknown).
   int run = 0, camcol = 0, field = 0, epoch = 0;
 

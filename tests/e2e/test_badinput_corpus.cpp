@@ -185,7 +185,7 @@ std::vector<Case> corpus() {
   add({"image CRVAL2 100", G, false, [](const Paths& p) { set_dbl(p.image, 1, "CRVAL2", 100); }, run, 1, {"{image}", "CRVAL2 = 100", "[-90, 90]"}});
   add({"image singular CD", G, false, [](const Paths& p) { for (const char* k : {"CD1_1", "CD1_2", "CD2_1", "CD2_2"}) set_dbl(p.image, 1, k, 1e-4); }, run, 1, {"{image}", "singular"}});
   add({"image CD 45 deg/pixel", G, false, [](const Paths& p) { set_dbl(p.image, 1, "CD1_1", 45); }, run, 1, {"{image}", "CD1_1 = 45"}});
-  add({"image SIN projection", G, false, [](const Paths& p) { set_str(p.image, 1, "CTYPE1", "RA---SIN"); }, run, 1, {"{image}", "CTYPE1"}});
+  add({"image unknown projection", G, false, [](const Paths& p) { set_str(p.image, 1, "CTYPE1", "RA---QQQ"); set_str(p.image, 1, "CTYPE2", "DEC--QQQ"); }, run, 1, {"{image}", "CTYPE1", "RA---QQQ"}});
   add({"image no BAND", G, false, [](const Paths& p) { delete_key(p.image, 1, "BAND"); }, run, 1, {"{image}", "BAND"}});
   add({"image BAND q", G, false, [](const Paths& p) { set_str(p.image, 1, "BAND", "q"); }, run, 1, {"{image}", "'q'"}});
   add({"image SKY negative", G, false, [](const Paths& p) { set_dbl(p.image, 1, "SKY", -3); }, run, 1, {"{image}", "SKY"}});

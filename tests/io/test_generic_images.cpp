@@ -21,7 +21,7 @@ survey::Image synthetic_image(int band, int width, int height, double iota_value
   img.run = 7;
   img.camcol = 3;
   img.field = 11;
-  img.wcs = survey::TanWcs({width / 2.0, height / 2.0}, {10.0, -0.5},
+  img.wcs = survey::Wcs({width / 2.0, height / 2.0}, {10.0, -0.5},
                            {{{0, 1.1e-4}, {1.1e-4, 0}}});
   img.psf = {{0.8, {0.01, -0.02}, {1.2, 0.1, 1.5}}, {0.2, {0.1, 0.05}, {4.0, -0.3, 5.0}}};
   img.iota.resize(width);

@@ -49,7 +49,7 @@ TEST(PhotoObj, PositionsAgreeWithFrameWcs) {
     const std::string band = survey::kBandNames[b];
     FitsFile frame = FitsFile::open_read(
         shared_data_path(std::string(kField) + "/frame-" + band + "-000094-1-0012.fits.bz2"));
-    const survey::TanWcs wcs = read_tan_wcs(frame);
+    const survey::Wcs wcs = read_wcs(frame);
     std::vector<double> err;
     double mean_dh = 0, mean_dw = 0;
     for (const auto& r : rows) {

@@ -190,7 +190,7 @@ TEST(SkyPositionAngle, FollowsTheWcs) {
   const double s = 0.396 / 3600;
   for (double rot_deg : {0.0, 30.0}) {
     const double r = rot_deg * M_PI / 180;
-    const survey::TanWcs wcs({100, 100}, {30.0, 10.0},
+    const survey::Wcs wcs({100, 100}, {30.0, 10.0},
                              {{{-s * std::cos(r), s * std::sin(r)}, {s * std::sin(r), s * std::cos(r)}}});
     const auto jac = wcs.pixel_world_jacobian(30.0, 10.0);
     const double along_h = survey::sky_position_angle_deg(0.0, jac, 10.0);
