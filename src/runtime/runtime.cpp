@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/backend.hpp"
+#include "runtime/cuda_device.hpp"
 #include "util/checked_int.hpp"
 #include "util/error.hpp"
 #include "util/limits.hpp"
@@ -70,6 +71,7 @@ int checked_thread_count(int argc, char** argv, const RuntimeOptions& options) {
 Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
   // Before MPI and Kokkos start: a bad count is a usage error, not a crash in Kokkos.
   const int threads = Kokkos::is_initialized() ? 0 : checked_thread_count(argc, argv, options);
+  if (!Kokkos::is_initialized()) require_cuda_device();  // a CUDA build without a GPU: say so
 #if CELESTE_HAVE_MPI
   if (options.use_mpi) {
     int initialized = 0;
