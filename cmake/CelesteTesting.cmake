@@ -4,8 +4,8 @@
 # Without BACKENDS: one executable test_<name>, one ctest entry <name>.
 # With BACKENDS: the same sources are compiled once per enabled Kokkos backend with
 #   CELESTE_TEST_BACKEND_<BACKEND> defined (tests/harness/test_backend.hpp turns that into
-#   TestExecSpace); Serial runs once, OpenMP at 1 and 2 threads:
-#   <name>.serial, <name>.openmp.t1, <name>.openmp.t2 (label `backends` added).
+#   TestExecSpace); Serial and CUDA run once, OpenMP at 1 and 2 threads:
+#   <name>.serial, <name>.openmp.t1, <name>.openmp.t2, <name>.cuda (label `backends` added).
 # With MPI_RANKS: run under mpiexec at each rank count: <name>.np<n> (label `mpi` added).
 # Every test gets OMP_PROC_BIND=false (tests share 2 cores) and CELESTE_SOURCE_DIR.
 #
@@ -56,6 +56,9 @@ function(celeste_add_test)
     endif()
     if(Kokkos_DEVICES MATCHES "OPENMP" OR Kokkos_ENABLE_OPENMP OR Kokkos_DEVICES MATCHES "OpenMP")
       list(APPEND backends openmp)
+    endif()
+    if(Kokkos_DEVICES MATCHES "CUDA" OR Kokkos_ENABLE_CUDA OR Kokkos_DEVICES MATCHES "Cuda")
+      list(APPEND backends cuda)   # the CUDA build (issue 13): <name>.cuda
     endif()
     foreach(backend IN LISTS backends)
       set(exe test_${T_NAME}_${backend})

@@ -7,6 +7,7 @@
 // (canonical 28..35 -> free 27..33, canonical 36..43 -> free 34..40).
 #include <Kokkos_Core.hpp>
 
+#include "celeste/device_table.hpp"
 #include "celeste/math.hpp"
 #include "celeste/model_constants.hpp"
 #include "celeste/param_layout.hpp"
@@ -25,29 +26,38 @@ struct SourceBounds {
 KOKKOS_INLINE_FUNCTION SourceBounds make_source_bounds(double ra0, double dec0,
                                                        double position_half_width) {
   namespace c = constants;
+  // device-readable copies (celeste/device_table.hpp)
+  static constexpr auto frac_dev = device_table(c::kFracDevBounds);
+  static constexpr auto axis_ratio = device_table(c::kAxisRatioBounds);
+  static constexpr auto angle = device_table(c::kAngleBounds);
+  static constexpr auto radius = device_table(c::kRadiusBounds);
+  static constexpr auto flux_loc = device_table(c::kFluxLocBounds);
+  static constexpr auto flux_var = device_table(c::kFluxVarBounds);
+  static constexpr auto color_mean = device_table(c::kColorMeanBounds);
+  static constexpr auto color_var = device_table(c::kColorVarBounds);
   SourceBounds b{};
   b.lo[param::ra] = ra0 - position_half_width;
   b.hi[param::ra] = ra0 + position_half_width;
   b.lo[param::dec] = dec0 - position_half_width;
   b.hi[param::dec] = dec0 + position_half_width;
-  b.lo[param::frac_dev] = c::kFracDevBounds[0];
-  b.hi[param::frac_dev] = c::kFracDevBounds[1];
-  b.lo[param::axis_ratio] = c::kAxisRatioBounds[0];
-  b.hi[param::axis_ratio] = c::kAxisRatioBounds[1];
-  b.lo[param::angle] = c::kAngleBounds[0];
-  b.hi[param::angle] = c::kAngleBounds[1];
-  b.lo[param::radius] = c::kRadiusBounds[0];
-  b.hi[param::radius] = c::kRadiusBounds[1];
+  b.lo[param::frac_dev] = frac_dev[0];
+  b.hi[param::frac_dev] = frac_dev[1];
+  b.lo[param::axis_ratio] = axis_ratio[0];
+  b.hi[param::axis_ratio] = axis_ratio[1];
+  b.lo[param::angle] = angle[0];
+  b.hi[param::angle] = angle[1];
+  b.lo[param::radius] = radius[0];
+  b.hi[param::radius] = radius[1];
   for (int t = 0; t < kNumTypes; ++t) {
-    b.lo[param::gamma(t)] = c::kFluxLocBounds[0];
-    b.hi[param::gamma(t)] = c::kFluxLocBounds[1];
-    b.lo[param::zeta(t)] = c::kFluxVarBounds[0];
-    b.hi[param::zeta(t)] = c::kFluxVarBounds[1];
+    b.lo[param::gamma(t)] = flux_loc[0];
+    b.hi[param::gamma(t)] = flux_loc[1];
+    b.lo[param::zeta(t)] = flux_var[0];
+    b.hi[param::zeta(t)] = flux_var[1];
     for (int j = 0; j < kNumColors; ++j) {
-      b.lo[param::beta(t, j)] = c::kColorMeanBounds[0];
-      b.hi[param::beta(t, j)] = c::kColorMeanBounds[1];
-      b.lo[param::lambda(t, j)] = c::kColorVarBounds[0];
-      b.hi[param::lambda(t, j)] = c::kColorVarBounds[1];
+      b.lo[param::beta(t, j)] = color_mean[0];
+      b.hi[param::beta(t, j)] = color_mean[1];
+      b.lo[param::lambda(t, j)] = color_var[0];
+      b.hi[param::lambda(t, j)] = color_var[1];
     }
   }
   return b;

@@ -6,6 +6,7 @@
 #include "app/cli.hpp"
 #include "runtime/backend.hpp"
 #include "runtime/memory_placement.hpp"
+#include "runtime/cuda_device.hpp"
 #include "runtime/runtime.hpp"
 #include "runtime/thread_layout.hpp"
 #include "util/error.hpp"
@@ -30,6 +31,32 @@ double gib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 
 
 }  // namespace
 
+namespace {
+
+// A CUDA build on a machine without a GPU cannot start Kokkos (runtime/cuda_device.hpp): what
+// the build is and why it cannot run here, without starting it.
+int info_without_gpu(bool json, const std::string& problem) {
+  const runtime::BuildInfo info = runtime::build_info();
+  std::string backends, list;
+  for (const auto& b : info.enabled_backends) {
+    backends += (backends.empty() ? "" : " ") + b;
+    list += (list.empty() ? "" : ", ") + json_quoted(b);
+  }
+  if (json)
+    std::printf("{\"celeste_version\": %s, \"kokkos_version\": %s, \"enabled_backends\": [%s], "
+                "\"gpu\": null, \"gpu_problem\": %s}\n",
+                json_quoted(info.celeste_version).c_str(), json_quoted(info.kokkos_version).c_str(),
+                list.c_str(), json_quoted(problem).c_str());
+  else
+    std::printf("Celeste-K %s\nKokkos %s, Kokkos Kernels %s\nenabled backends: %s\n"
+                "GPU: none (%s): this CUDA build cannot run on this machine\n",
+                info.celeste_version.c_str(), info.kokkos_version.c_str(),
+                info.kokkos_kernels_version.c_str(), backends.c_str(), problem.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
 int cmd_info(CommandArgs& a) {
   bool json = false;
   std::string backend;
@@ -41,6 +68,8 @@ int cmd_info(CommandArgs& a) {
     else if (take_option(a.args, i, "--threads", value)) threads = parse_int_option("--threads", value);
     else throw UsageError("info: unknown argument '" + a.args[i] + "'", {"", 0, 0, a.args[i], ""});
   }
+  if (const std::string gpu = runtime::cuda_device_problem(); !gpu.empty())
+    return info_without_gpu(json, gpu);
   runtime::Runtime rt(a.argc, a.argv, {threads, true, "--threads"});
   const runtime::BuildInfo info = runtime::build_info();
   const std::string space = runtime::resolve_backend(backend);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/backend.hpp"
+#include "runtime/cuda_device.hpp"
 #include "util/checked_int.hpp"
 #include "util/error.hpp"
 #include "util/limits.hpp"
@@ -135,6 +136,7 @@ Runtime::Runtime(int& argc, char** argv, const RuntimeOptions& options) {
   // Before MPI and Kokkos start: a bad count is a usage error, not a crash in Kokkos.
   const ThreadCountSetting threads =
       Kokkos::is_initialized() ? ThreadCountSetting{} : thread_count_setting(argc, argv, options);
+  if (!Kokkos::is_initialized()) require_cuda_device();  // a CUDA build without a GPU: say so
 #if CELESTE_HAVE_MPI
   if (options.use_mpi) {
     int initialized = 0;

@@ -73,22 +73,28 @@ TEST(KokkosBackend, ConcurrencyMatchesRegistration) {
 #endif
 }
 
-TEST(KokkosBackend, ParallelReduceSumsExactly) {
-  const int n = 100000;
+// nvcc: a device lambda may not be written inside a TEST body (a private member function), so
+// the device loops of the next two tests are free functions.
+long long sum_of_indices(int n) {
   long long sum = 0;
   Kokkos::parallel_reduce(
       "Celeste::Test::sum", Kokkos::RangePolicy<TestExecSpace>(0, n),
       KOKKOS_LAMBDA(int i, long long& acc) { acc += i; }, sum);
+  return sum;
+}
+
+TEST(KokkosBackend, ParallelReduceSumsExactly) {
+  const int n = 100000;
+  const long long sum = sum_of_indices(n);
   EXPECT_EQ(sum, static_cast<long long>(n) * (n - 1) / 2);
 }
 
 // One team per "source", per-team scratch, nested reduction: the shape of the ELBO kernel.
-TEST(KokkosBackend, TeamScratchReductionIsDeterministic) {
+void team_scratch_sums(const Kokkos::View<double*, TestMemSpace>& out, int teams, int per_team,
+                       int scratch_len) {
   using policy_t = Kokkos::TeamPolicy<TestExecSpace>;
   using scratch_view = Kokkos::View<double*, typename TestExecSpace::scratch_memory_space,
                                     Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
-  const int teams = 37, per_team = 1000, scratch_len = 8;
-  Kokkos::View<double*, TestMemSpace> out("Celeste::Test::out", teams);
   policy_t policy(teams, Kokkos::AUTO);
   policy.set_scratch_size(0, Kokkos::PerTeam(scratch_view::shmem_size(scratch_len)));
   Kokkos::parallel_for(
@@ -105,6 +111,12 @@ TEST(KokkosBackend, TeamScratchReductionIsDeterministic) {
             [&](int i, double& a) { a += params(i % scratch_len) * (i + 1); }, acc);
         Kokkos::single(Kokkos::PerTeam(team), [&]() { out(t) = acc; });
       });
+}
+
+TEST(KokkosBackend, TeamScratchReductionIsDeterministic) {
+  const int teams = 37, per_team = 1000, scratch_len = 8;
+  Kokkos::View<double*, TestMemSpace> out("Celeste::Test::out", teams);
+  team_scratch_sums(out, teams, per_team, scratch_len);
   auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), out);
   for (int t = 0; t < teams; ++t) {
     double expected = 0;

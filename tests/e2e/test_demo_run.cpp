@@ -173,7 +173,9 @@ TEST_F(DemoRun, ReportIsConsistent) {
   EXPECT_GT(json_number(r, "inactive_pixel_visits"), 0);
 
   // ---- timings, both runs
-  for (const auto& [run, wall] : {std::pair<std::string, double>{"run1", wall1_}, {"run2", wall2_}}) {
+  // A named array: nvcc cannot deduce the range of a braced list of pairs.
+  const std::pair<std::string, double> runs[] = {{"run1", wall1_}, {"run2", wall2_}};
+  for (const auto& [run, wall] : runs) {
     SCOPED_TRACE(run);
     const std::string rr = read_text(dir_ + "/" + run + "/report.json");
     const double total = json_number(rr, "total_s");

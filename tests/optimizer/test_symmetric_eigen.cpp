@@ -199,6 +199,37 @@ TEST(SymmetricEigen, ReportsNonFiniteAndNonConvergence) {
 }
 
 // Many SPD systems solved through KokkosBatched SerialLU + SerialTrsv in one kernel.
+// nvcc: a device lambda may not be written inside a TEST body (a private member function), so
+// the device loops of the SpdSolve tests are free functions.
+void solve_batch(int n, int batch, const Matrices& lu, const Vectors& b, const Vectors& x,
+                 const Vectors& tmp, const Kokkos::View<double*, TestMemSpace>& quadratic,
+                 const Kokkos::View<int*, TestMemSpace>& factored) {
+  Kokkos::parallel_for(
+      "Celeste::Optimizer::Test::spd_solve", Kokkos::RangePolicy<TestExecSpace>(0, batch),
+      KOKKOS_LAMBDA(int k) {
+        auto luk = Kokkos::subview(lu, k, Kokkos::ALL, Kokkos::ALL);
+        auto xk = Kokkos::subview(x, k, Kokkos::ALL);
+        factored(k) = spd_factor(n, luk) ? 1 : 0;
+        for (int i = 0; i < n; ++i) xk(i) = b(k, i);
+        spd_solve_factored(n, luk, xk);
+        quadratic(k) = spd_inverse_quadratic_form(n, luk, Kokkos::subview(b, k, Kokkos::ALL),
+                                                  Kokkos::subview(tmp, k, Kokkos::ALL));
+      });
+}
+
+void factor_indefinite(const Kokkos::View<double**, Kokkos::LayoutRight, TestMemSpace>& a,
+                       const Kokkos::View<int*, TestMemSpace>& ok) {
+  Kokkos::parallel_for(
+      "Celeste::Optimizer::Test::indefinite", Kokkos::RangePolicy<TestExecSpace>(0, 1),
+      KOKKOS_LAMBDA(int) {
+        // eigenvalues 3, 1, -1 (indefinite)
+        a(0, 0) = 1; a(0, 1) = 2; a(0, 2) = 0;
+        a(1, 0) = 2; a(1, 1) = 1; a(1, 2) = 0;
+        a(2, 0) = 0; a(2, 1) = 0; a(2, 2) = 1;
+        ok(0) = spd_factor(3, a) ? 1 : 0;
+      });
+}
+
 TEST(SpdSolve, BatchedLuTrsvRelativeResidual) {
   const int n = 44, batch = 256;
   Matrices a("a", batch, n, n), lu("lu", batch, n, n);
@@ -224,17 +255,7 @@ TEST(SpdSolve, BatchedLuTrsvRelativeResidual) {
   Kokkos::deep_copy(a, a_host);
   Kokkos::deep_copy(b, b_host);
   Kokkos::deep_copy(lu, a);
-  Kokkos::parallel_for(
-      "Celeste::Optimizer::Test::spd_solve", Kokkos::RangePolicy<TestExecSpace>(0, batch),
-      KOKKOS_LAMBDA(int k) {
-        auto luk = Kokkos::subview(lu, k, Kokkos::ALL, Kokkos::ALL);
-        auto xk = Kokkos::subview(x, k, Kokkos::ALL);
-        factored(k) = spd_factor(n, luk) ? 1 : 0;
-        for (int i = 0; i < n; ++i) xk(i) = b(k, i);
-        spd_solve_factored(n, luk, xk);
-        quadratic(k) = spd_inverse_quadratic_form(n, luk, Kokkos::subview(b, k, Kokkos::ALL),
-                                                  Kokkos::subview(tmp, k, Kokkos::ALL));
-      });
+  solve_batch(n, batch, lu, b, x, tmp, quadratic, factored);
   auto x_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), x);
   auto q_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), quadratic);
   auto f_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), factored);
@@ -265,15 +286,7 @@ TEST(SpdSolve, BatchedLuTrsvRelativeResidual) {
 TEST(SpdSolve, RejectsIndefiniteMatrix) {
   Kokkos::View<double**, Kokkos::LayoutRight, TestMemSpace> a("a", 3, 3);
   Kokkos::View<int*, TestMemSpace> ok("ok", 2);
-  Kokkos::parallel_for(
-      "Celeste::Optimizer::Test::indefinite", Kokkos::RangePolicy<TestExecSpace>(0, 1),
-      KOKKOS_LAMBDA(int) {
-        // eigenvalues 3, 1, -1 (indefinite)
-        a(0, 0) = 1; a(0, 1) = 2; a(0, 2) = 0;
-        a(1, 0) = 2; a(1, 1) = 1; a(1, 2) = 0;
-        a(2, 0) = 0; a(2, 1) = 0; a(2, 2) = 1;
-        ok(0) = spd_factor(3, a) ? 1 : 0;
-      });
+  factor_indefinite(a, ok);
   auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ok);
   EXPECT_EQ(host(0), 0);
 }

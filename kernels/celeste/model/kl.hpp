@@ -6,6 +6,7 @@
 //   χ₂ · [ln N(ln σ; μ_σ, v_σ) − ln σ]   (the reference code evaluated N(σ; μ_σ, v_σ)).
 #include <Kokkos_Core.hpp>
 
+#include "celeste/device_table.hpp"
 #include "celeste/math.hpp"
 #include "celeste/model/color_prior.hpp"
 #include "celeste/model_constants.hpp"
@@ -23,6 +24,9 @@ KOKKOS_INLINE_FUNCTION PriorValue add_prior_terms(const double* th, const ColorP
                                                   double& value, double* grad, double* hess) {
   namespace c = constants;
   constexpr int n = kNumParams;
+  static constexpr auto log_flux_mean = device_table(c::kLogFluxMean);  // device-readable copies
+  static constexpr auto log_flux_var = device_table(c::kLogFluxVar);
+  static constexpr auto color_mean = device_table(c::kColorMean);
   auto H = [&](int i, int j, double v) {  // adds −v (a KL second derivative) symmetrically
     hess[i * n + j] -= v;
     if (i != j) hess[j * n + i] -= v;
@@ -33,7 +37,7 @@ KOKKOS_INLINE_FUNCTION PriorValue add_prior_terms(const double* th, const ColorP
     const int ichi = param::chi(i);
     const double chi = th[ichi];
     const double gam = th[param::gamma(i)], zeta = th[param::zeta(i)];
-    const double ups = c::kLogFluxMean[i], psi = c::kLogFluxVar[i];
+    const double ups = log_flux_mean[i], psi = log_flux_var[i];
     // flux
     const double kl_r = 0.5 * (kmath::log(psi) - kmath::log(zeta) +
                                (zeta + (gam - ups) * (gam - ups)) / psi - 1.0);
@@ -59,7 +63,7 @@ KOKKOS_INLINE_FUNCTION PriorValue add_prior_terms(const double* th, const ColorP
       const double kap = th[ik];
       const auto& Li = cp.inv_cov[i][d];
       double diff[kNumColors], Ld[kNumColors];  // diff = β − Ω, Ld = Λ⁻¹ (β − Ω)
-      for (int j = 0; j < kNumColors; ++j) diff[j] = beta[j] - c::kColorMean[i][d][j];
+      for (int j = 0; j < kNumColors; ++j) diff[j] = beta[j] - color_mean[i][d][j];
       double quad = 0, trace = 0;
       for (int j = 0; j < kNumColors; ++j) {
         double s = 0;
