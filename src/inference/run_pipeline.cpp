@@ -413,6 +413,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     shared.get_start(task_neighbors(region_targets, patches), task_params);
     shared.get_current(region_targets, task_params, task_records);
     std::int64_t& next_done = state.next_round_targets_done[st][reg];
+    std::vector<bool> movable(S, false);  // what a star-hypothesis move may refit
+    for (int s : region_targets) movable[s] = true;
     for (std::int64_t k = state.rounds_done[st][reg]; k < static_cast<std::int64_t>(rounds.size()); ++k) {
       const std::vector<int>& round = rounds[k];
       const auto round_size = static_cast<std::int64_t>(round.size());
@@ -423,12 +425,12 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
       while (true) {
         const std::int64_t end = std::min(round_size, next_done + chunk_targets);
         const std::vector<int> targets(round.begin() + next_done, round.begin() + end);
+        // The sources whose results this chunk changed: its targets, and in the star-hypothesis
+        // round also the close neighbours a kept move refitted.
+        std::vector<int> changed = targets;
         if (k == planned[st][reg].hypothesis_round) {
           // One target after another (a move refits its close neighbours), in the round's
           // fixed order: the result does not depend on threads or ranks.
-          std::vector<bool> movable(S, false);
-          for (int s : region_targets) movable[s] = true;
-          std::vector<int> changed = targets;
           for (int s : targets) {
             const auto move = try_star_hypothesis(images, patches, task_params, task_records, boxes,
                                                   movable, s, fit_options, hypothesis_options);
@@ -437,45 +439,43 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           }
           std::sort(changed.begin(), changed.end());
           changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-          const bool round_done = end == round_size;
-          next_done = round_done ? 0 : end;
-          if (round_done) state.rounds_done[st][reg] = k + 1;
-          if (after_chunk) after_chunk(changed);
-          if (round_done) break;
-          continue;
-        }
-        std::vector<SourceBounds> chunk_boxes;
-        for (int s : targets) chunk_boxes.push_back(boxes[s]);
-        const auto tr0 = Clock::now();
-        const auto fits = model::fit_targets(images, patches, task_params, targets, chunk_boxes,
-                                             fit_options);
-        const double wall = seconds_since(tr0);
-        const int size = static_cast<int>(targets.size());
-        if (size < rep.threads) work.load_imbalance_s += wall * (rep.threads - size) / rep.threads;
-        for (int i = 0; i < size; ++i) {
-          const int s = targets[i];
-          const model::SourceFit& f = fits[i];
-          fitted_on = f.execution_space;  // what really ran, for the report
-          task_params[s] = f.params;
-          model::record_fit(f, task_records[s]);
-          work.count(f);
+        } else {
+          std::vector<SourceBounds> chunk_boxes;
+          for (int s : targets) chunk_boxes.push_back(boxes[s]);
+          const auto tr0 = Clock::now();
+          const auto fits = model::fit_targets(images, patches, task_params, targets, chunk_boxes,
+                                               fit_options);
+          const double wall = seconds_since(tr0);
+          const int size = static_cast<int>(targets.size());
+          if (size < rep.threads) work.load_imbalance_s += wall * (rep.threads - size) / rep.threads;
+          for (int i = 0; i < size; ++i) {
+            const int s = targets[i];
+            const model::SourceFit& f = fits[i];
+            fitted_on = f.execution_space;  // what really ran, for the report
+            task_params[s] = f.params;
+            model::record_fit(f, task_records[s]);
+            work.count(f);
+          }
         }
         const bool round_done = end == round_size;
         next_done = round_done ? 0 : end;
         if (round_done) state.rounds_done[st][reg] = k + 1;
-        if (after_chunk) after_chunk(targets);
+        if (after_chunk) after_chunk(changed);
         if (round_done) break;
       }
     }
   };
 
+  // Progress counts the passes' fits (what fits_total_planned plans), not the star-hypothesis
+  // moves' extra fits.
+  auto pass_fits = [&] { return work_done.fits - work_done.star_hypothesis_fits; };
   auto print_progress = [&](std::size_t st, std::size_t reg) {
     if (seconds_since(last_progress) <= 10.0) return;
     std::fprintf(stderr,
                  "celeste run: stage %zu/%d region %zu/%zu: %lld/%ld fits (%.0f %%), %.0f s\n",
                  st + 1, rep.stages, reg + 1, planned[st].size(),
-                 static_cast<long long>(work_done.fits), fits_total_planned,
-                 100.0 * work_done.fits / std::max(1L, fits_total_planned),
+                 static_cast<long long>(pass_fits()), fits_total_planned,
+                 100.0 * pass_fits() / std::max(1L, fits_total_planned),
                  seconds_since(t_start));
     last_progress = Clock::now();
   };
