@@ -10,6 +10,8 @@
 //   evaluate_elbo(...)       batched launch over all tasks, label "Celeste::ELBO::evaluate"
 #include <Kokkos_Core.hpp>
 
+#include <cstddef>
+
 #include "celeste/model/color_prior.hpp"
 #include "celeste/model/elbo_inputs.hpp"
 #include "celeste/model/elbo_pixel.hpp"
@@ -21,6 +23,13 @@ namespace celeste::model {
 
 // Team scratch of team_evaluate_elbo: level 0 holds the patch components, level 1 the
 // per-thread partial sums (3.5 KB each: on GPUs they do not fit in shared memory).
+// Bytes of a scratch buffer rounded up to the 64-byte alignment every scratch block keeps
+// (the same as team_scratch(1).get_shmem_aligned(..., 64)), so that pool slots stay aligned.
+inline constexpr std::size_t kScratchAlignment = 64;
+KOKKOS_INLINE_FUNCTION constexpr std::size_t scratch_aligned(std::size_t bytes) {
+  return (bytes + kScratchAlignment - 1) / kScratchAlignment * kScratchAlignment;
+}
+
 struct ElboScratch {
   ProfileComponent* components;
   LikelihoodSums* partials;
@@ -43,14 +52,14 @@ struct ElboScratch {
   // The same buffers in caller-provided memory (64-byte aligned, pool_bytes(team_size) long):
   // a scratch pool the driver placed, e.g. in high-bandwidth memory.
   static constexpr std::size_t pool_bytes(int team_size) {
-    return (sizeof(ProfileComponent) * kMaxComponentsPerPatch + 63) / 64 * 64 +
-           (sizeof(LikelihoodSums) * static_cast<std::size_t>(team_size) + 63) / 64 * 64;
+    return scratch_aligned(sizeof(ProfileComponent) * kMaxComponentsPerPatch) +
+           scratch_aligned(sizeof(LikelihoodSums) * static_cast<std::size_t>(team_size));
   }
   KOKKOS_INLINE_FUNCTION static ElboScratch at(char* p) {
     ElboScratch s;
     s.components = reinterpret_cast<ProfileComponent*>(p);
     s.partials = reinterpret_cast<LikelihoodSums*>(
-        p + (sizeof(ProfileComponent) * kMaxComponentsPerPatch + 63) / 64 * 64);
+        p + scratch_aligned(sizeof(ProfileComponent) * kMaxComponentsPerPatch));
     return s;
   }
 };

@@ -128,8 +128,9 @@ struct FitSources {
            optimizer::newton_trust_region_scratch_bytes<scratch>(kNumFreeParams) + 64;
   }
   static constexpr std::size_t pool_slot_bytes(int team_size) {
-    return ElboScratch::pool_bytes(team_size) + (FitScratch::doubles() * sizeof(double) + 63) / 64 * 64 +
-           (optimizer::newton_trust_region_workspace_doubles(kNumFreeParams) * sizeof(double) + 63) / 64 * 64;
+    return ElboScratch::pool_bytes(team_size) + scratch_aligned(FitScratch::doubles() * sizeof(double)) +
+           scratch_aligned(optimizer::newton_trust_region_workspace_doubles(kNumFreeParams) *
+                           sizeof(double));
   }
 
   template <class YTask>
@@ -150,7 +151,7 @@ struct FitSources {
     const ElboScratch es = ElboScratch::at(p);
     p += ElboScratch::pool_bytes(team.team_size());
     const FitScratch fs = FitScratch::at(reinterpret_cast<double*>(p));
-    p += (FitScratch::doubles() * sizeof(double) + 63) / 64 * 64;
+    p += scratch_aligned(FitScratch::doubles() * sizeof(double));
     fit_task(team, es, fs,
              optimizer::NewtonTrustRegionWorkspace<typename ExecSpace::scratch_memory_space>(
                  reinterpret_cast<double*>(p), kNumFreeParams));
