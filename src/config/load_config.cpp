@@ -131,6 +131,8 @@ RunConfig load_run_config(const std::string& file) {
     m.variant = s->optional_choice("variant", {"K", "P"}, m.variant);
     m.psf_components = s->optional_int<int>("psf_components", m.psf_components, 1,
                                             model::kMaxPsfComponents, "an integer");
+    // The default prior is the variant's.
+    if (m.variant == "P") m.type_prior = {constants::kTypePriorP[0], constants::kTypePriorP[1]};
     auto prior = s->optional_doubles("type_prior", {m.type_prior[0], m.type_prior[1]}, 2,
                                      "[p_star, p_galaxy], both positive");
     s->check(prior[0] > 0 && prior[1] > 0, "type_prior", "[p_star, p_galaxy], both positive");

@@ -31,13 +31,20 @@ struct RegionOptions {
   double ra_min = 0, ra_max = 0, dec_min = 0, dec_max = 0;
 };
 
+// Variant K's type prior: the empirical star fraction 0.28 (the one Celeste.jl's catalog
+// simulator uses, and the demo generator). P's 99 : 1 over-weighted stars to offset the galaxy
+// model's extra freedom; K decides the type by evidence with the galaxy shape's Occam factor
+// (inference/type_evidence.hpp), so it takes the sky's fraction. docs/decisions.md.
+inline constexpr double kTypePriorK[2] = {0.28, 0.72};
+
 struct ModelOptions {
   // "K": P with stars rendered by the survey's pixelized PSF where it has one (SDSS psField);
   // "P": the petascale-era published model exactly (stars are the PSF mixture). docs/config.md.
   std::string variant = "K";
   int psf_components = 2;              // Gaussian components per PSF (1..kMaxPsfComponents)
-  // Unnormalized P(star), P(galaxy): the specification's (model.md §1.3).
-  std::array<double, 2> type_prior{constants::kTypePriorP[0], constants::kTypePriorP[1]};
+  // Unnormalized P(star), P(galaxy). Default: kTypePriorK in variant K, the specification's
+  // (model.md §1.3) in P.
+  std::array<double, 2> type_prior{kTypePriorK[0], kTypePriorK[1]};
 };
 
 // Trust-region Newton (model.md §6.2-6.3).

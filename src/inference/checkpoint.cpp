@@ -12,7 +12,7 @@ namespace celeste::inference {
 namespace {
 
 constexpr char kMagic[16] = "CELESTE-K CKPT\n";  // 15 characters + NUL
-constexpr std::uint32_t kVersion = 5;  // 5: warning_flags (issue 15), star-hypothesis counters (issue 10)
+constexpr std::uint32_t kVersion = 6;  // 5: warning_flags (issue 15), star-hypothesis counters (issue 10); 6: type-evidence counters (issue 10)
 constexpr std::uint32_t kByteOrderMark = 0x01020304u;  // read back differently on the other order
 
 // Appends plain values to a byte buffer (native byte order; the mark tells a reader).
@@ -92,6 +92,10 @@ void write_checkpoint(const std::string& path, const RunState& s) {
   w.put(c.star_hypotheses_tried);
   w.put(c.star_hypotheses_accepted);
   w.put(c.star_hypothesis_fits);
+  w.put(c.type_evidence_calls);
+  w.put(c.type_evidence_flips);
+  w.put(c.type_evidence_fits);
+  w.put(c.type_evidence_evaluations);
   w.put(c.load_imbalance_s);
   w.put(c.inference_s);
   w.put(static_cast<std::uint64_t>(s.params.size()));
@@ -161,6 +165,10 @@ RunState read_checkpoint(const std::string& path) {
   c.star_hypotheses_tried = r.get<std::int64_t>();
   c.star_hypotheses_accepted = r.get<std::int64_t>();
   c.star_hypothesis_fits = r.get<std::int64_t>();
+  c.type_evidence_calls = r.get<std::int64_t>();
+  c.type_evidence_flips = r.get<std::int64_t>();
+  c.type_evidence_fits = r.get<std::int64_t>();
+  c.type_evidence_evaluations = r.get<std::int64_t>();
   c.load_imbalance_s = r.get<double>();
   c.inference_s = r.get<double>();
   constexpr std::size_t kPerSource = 3 * sizeof(double) * kNumParams + 3 * 4 + 3 * 8;

@@ -30,6 +30,11 @@ struct WorkCounters {
   std::int64_t active_pixel_visits = 0, inactive_pixel_visits = 0;
   // star_hypothesis.hpp: moves tried, kept, and the fits they made (also counted in `fits`)
   std::int64_t star_hypotheses_tried = 0, star_hypotheses_accepted = 0, star_hypothesis_fits = 0;
+  // type_evidence.hpp: galaxy calls decided by evidence, those now called stars, and the
+  // fits the decisions made (also counted in `fits`)
+  std::int64_t type_evidence_calls = 0, type_evidence_flips = 0, type_evidence_fits = 0;
+  // ... and the ELBO evaluations outside fits they made (Occam integrals; in elbo_evaluations)
+  std::int64_t type_evidence_evaluations = 0;
   double load_imbalance_s = 0;  // RunTimings::load_imbalance so far
   double inference_s = 0;       // fitting wall time so far (all sessions of the run)
 
@@ -43,8 +48,18 @@ struct WorkCounters {
     star_hypotheses_tried += w.star_hypotheses_tried;
     star_hypotheses_accepted += w.star_hypotheses_accepted;
     star_hypothesis_fits += w.star_hypothesis_fits;
+    type_evidence_calls += w.type_evidence_calls;
+    type_evidence_flips += w.type_evidence_flips;
+    type_evidence_fits += w.type_evidence_fits;
+    type_evidence_evaluations += w.type_evidence_evaluations;
     load_imbalance_s += w.load_imbalance_s;
     return *this;
+  }
+  // Counts one ELBO evaluation outside a fit (an objective at a given point).
+  void count_evaluation(const model::SourceFit& f) {
+    elbo_evaluations += f.result.evaluations;
+    active_pixel_visits += f.result.evaluations * f.active_visits;
+    inactive_pixel_visits += f.neighbor_visits;
   }
   // Counts one source fit.
   void count(const model::SourceFit& f) {

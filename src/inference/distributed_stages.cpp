@@ -23,7 +23,7 @@ constexpr int kTagScheduler = 7101;  // scheduling::SchedulerMessage bytes, tree
 constexpr int kTagProgress = 7102;   // a finished task, to rank 0 (checkpoint table, report)
 
 // A finished task as sent to rank 0: stage, region, rank, seconds, then its work counters.
-constexpr int kProgressDoubles = 13;
+constexpr int kProgressDoubles = 17;
 struct Progress {
   int stage = 0, region = 0, rank = 0;
   double seconds = 0;
@@ -43,6 +43,10 @@ void encode(const Progress& p, double* out) {
   out[10] = static_cast<double>(p.work.star_hypotheses_tried);
   out[11] = static_cast<double>(p.work.star_hypotheses_accepted);
   out[12] = static_cast<double>(p.work.star_hypothesis_fits);
+  out[13] = static_cast<double>(p.work.type_evidence_calls);
+  out[14] = static_cast<double>(p.work.type_evidence_flips);
+  out[15] = static_cast<double>(p.work.type_evidence_fits);
+  out[16] = static_cast<double>(p.work.type_evidence_evaluations);
 }
 Progress decode(const double* in) {
   Progress p;
@@ -59,6 +63,10 @@ Progress decode(const double* in) {
   p.work.star_hypotheses_tried = static_cast<std::int64_t>(in[10]);
   p.work.star_hypotheses_accepted = static_cast<std::int64_t>(in[11]);
   p.work.star_hypothesis_fits = static_cast<std::int64_t>(in[12]);
+  p.work.type_evidence_calls = static_cast<std::int64_t>(in[13]);
+  p.work.type_evidence_flips = static_cast<std::int64_t>(in[14]);
+  p.work.type_evidence_fits = static_cast<std::int64_t>(in[15]);
+  p.work.type_evidence_evaluations = static_cast<std::int64_t>(in[16]);
   return p;
 }
 
@@ -296,13 +304,17 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
   // The catalog and the counters, on rank 0.
   MPI_Barrier(comm);
   me.rma = shared.counters();
-  constexpr int kSummed = 8;
+  constexpr int kSummed = 12;
   const std::int64_t mine[kSummed] = {session.fits, session.newton_iterations,
                                       session.elbo_evaluations, session.active_pixel_visits,
                                       session.inactive_pixel_visits,
                                       session.star_hypotheses_tried,
                                       session.star_hypotheses_accepted,
-                                      session.star_hypothesis_fits};
+                                      session.star_hypothesis_fits,
+                                      session.type_evidence_calls,
+                                      session.type_evidence_flips,
+                                      session.type_evidence_fits,
+                                      session.type_evidence_evaluations};
   std::int64_t sum[kSummed] = {};
   MPI_Reduce(mine, sum, kSummed, MPI_INT64_T, MPI_SUM, 0, comm);
   double imbalance = session.load_imbalance_s, imbalance_sum = 0;
@@ -331,6 +343,10 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
     result.work.star_hypotheses_tried = sum[5];
     result.work.star_hypotheses_accepted = sum[6];
     result.work.star_hypothesis_fits = sum[7];
+    result.work.type_evidence_calls = sum[8];
+    result.work.type_evidence_flips = sum[9];
+    result.work.type_evidence_fits = sum[10];
+    result.work.type_evidence_evaluations = sum[11];
     result.work.load_imbalance_s = imbalance_sum / ranks;
     for (int r = 0; r < ranks; ++r) {
       const double* a = all_act.data() + static_cast<std::size_t>(r) * kActivityDoubles;

@@ -28,6 +28,7 @@
 #include "inference/output_plan.hpp"
 #include "inference/regions.hpp"
 #include "inference/star_hypothesis.hpp"
+#include "inference/type_evidence.hpp"
 #include "config/effective_config.hpp"
 #include "io/atomic_file.hpp"
 #include "io/catalog_entries.hpp"
@@ -319,6 +320,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   fit_options.type_prior = cfg.model.type_prior;
   fit_options.backend = backend;
   const StarHypothesisOptions hypothesis_options;
+  const TypeEvidenceOptions evidence_options;
   fit_options.memory = rep.memory.kind;
 
   // Every region's rounds, planned up front in its fixed (pass, batch, round) order: the unit
@@ -328,6 +330,9 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     // Variant K: a last round that tries the star hypothesis of each target in turn
     // (star_hypothesis.hpp); −1: none.
     std::int64_t hypothesis_round = -1;
+    // Variant K: then a round that decides each galaxy-called target's type by the evidence of
+    // the two hypotheses (type_evidence.hpp); −1: none.
+    std::int64_t evidence_round = -1;
   };
   std::vector<std::vector<RegionRounds>> planned(stage_list.size());
   state.rounds_total.resize(stage_list.size());
@@ -364,6 +369,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           }
         if (variant_k) {
           rr.hypothesis_round = static_cast<std::int64_t>(rr.rounds.size());
+          rr.rounds.push_back(region.targets);
+          rr.evidence_round = static_cast<std::int64_t>(rr.rounds.size());
           rr.rounds.push_back(region.targets);
         }
       }
@@ -439,6 +446,16 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           }
           std::sort(changed.begin(), changed.end());
           changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+        } else if (k == planned[st][reg].evidence_round) {
+          // One target after another, each against its neighbours' final state, in the round's
+          // fixed order: the result does not depend on threads or ranks.
+          for (int s : targets) {
+            const auto call = decide_type_by_evidence(images, patches, task_params, task_records,
+                                                      boxes, s, fit_options, evidence_options);
+            work += call.work;
+            work.type_evidence_calls += call.evaluated ? 1 : 0;
+            work.type_evidence_flips += call.flipped ? 1 : 0;
+          }
         } else {
           std::vector<SourceBounds> chunk_boxes;
           for (int s : targets) chunk_boxes.push_back(boxes[s]);
@@ -467,8 +484,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   };
 
   // Progress counts the passes' fits (what fits_total_planned plans), not the star-hypothesis
-  // moves' extra fits.
-  auto pass_fits = [&] { return work_done.fits - work_done.star_hypothesis_fits; };
+  // moves' and the type-evidence decisions' extra fits.
+  auto pass_fits = [&] {
+    return work_done.fits - work_done.star_hypothesis_fits - work_done.type_evidence_fits;
+  };
   auto print_progress = [&](std::size_t st, std::size_t reg) {
     if (seconds_since(last_progress) <= 10.0) return;
     std::fprintf(stderr,
@@ -552,6 +571,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   rep.star_hypotheses_tried = work_done.star_hypotheses_tried;
   rep.star_hypotheses_accepted = work_done.star_hypotheses_accepted;
   rep.star_hypothesis_fits = work_done.star_hypothesis_fits;
+  rep.type_evidence_calls = work_done.type_evidence_calls;
+  rep.type_evidence_flips = work_done.type_evidence_flips;
+  rep.type_evidence_fits = work_done.type_evidence_fits;
+  rep.type_evidence_evaluations = work_done.type_evidence_evaluations;
   rep.timings.load_imbalance = work_done.load_imbalance_s;
 
   if (fitted_on) rep.backend = fitted_on;

@@ -50,6 +50,10 @@ struct RunReport {
   long star_hypotheses_tried = 0;     // blends refitted as stars (star_hypothesis.hpp) ...
   long star_hypotheses_accepted = 0;  // ... and kept because the ELBO rose
   long star_hypothesis_fits = 0;      // fits the moves made (included in `fits`)
+  long type_evidence_calls = 0;       // galaxy calls decided by evidence (type_evidence.hpp) ...
+  long type_evidence_flips = 0;       // ... those now called stars
+  long type_evidence_fits = 0;        // ... the fits the decisions made (included in `fits`)
+  long type_evidence_evaluations = 0; // ... and their other ELBO evaluations (in elbo_evaluations)
   long flops_per_visit = 0;
   double elbo_flops = 0;           // active_pixel_visits × flops_per_visit
   double optimizer_flops = 0;      // estimated subproblem work (docs/flops.md)

@@ -133,7 +133,9 @@ TEST_F(DemoRun, ReportIsConsistent) {
   const std::string r = read_text(dir_ + "/run2/report.json");
   EXPECT_EQ(json_number(r, "sources"), 90);
   EXPECT_EQ(json_number(r, "fits"),
-            90 * json_number(r, "passes") + json_number(r, "star_hypothesis_fits"));
+            90 * json_number(r, "passes") + json_number(r, "star_hypothesis_fits") +
+                json_number(r, "type_evidence_fits"));
+  EXPECT_LE(json_number(r, "type_evidence_flips"), json_number(r, "type_evidence_calls"));
   EXPECT_LE(json_number(r, "star_hypotheses_accepted"), json_number(r, "star_hypotheses_tried"));
   EXPECT_EQ(json_number(r, "converged") + json_number(r, "max_iterations") +
                 json_number(r, "failed") + json_number(r, "not_fitted"),
@@ -157,7 +159,7 @@ TEST_F(DemoRun, ReportIsConsistent) {
   // Each fit: one evaluation at its start and one per iteration (an eigensolver failure ends
   // a fit without evaluating its last iteration).
   EXPECT_GE(evals, iters);
-  EXPECT_LE(evals, iters + fits);
+  EXPECT_LE(evals, iters + fits + json_number(r, "type_evidence_evaluations"));
   EXPECT_GE(iters, fits) << "every fit of this field takes Newton steps";
   const double flops = json_number(r, "flops");
   EXPECT_DOUBLE_EQ(json_number(r, "elbo_flops"), visits * 8268.0);
