@@ -330,8 +330,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     // Variant K: a last round that tries the star hypothesis of each target in turn
     // (star_hypothesis.hpp); −1: none.
     std::int64_t hypothesis_round = -1;
-    // Variant K: then a round that decides each galaxy-called target's type by the evidence of
-    // the two hypotheses (type_evidence.hpp); −1: none.
+    // Variant K, last stage: then a round that decides each galaxy-called target's type by the
+    // evidence of the two hypotheses (type_evidence.hpp); −1: none.
     std::int64_t evidence_round = -1;
   };
   std::vector<std::vector<RegionRounds>> planned(stage_list.size());
@@ -370,8 +370,12 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         if (variant_k) {
           rr.hypothesis_round = static_cast<std::int64_t>(rr.rounds.size());
           rr.rounds.push_back(region.targets);
-          rr.evidence_round = static_cast<std::int64_t>(rr.rounds.size());
-          rr.rounds.push_back(region.targets);
+          // The last stage only: every stage fits every source, and a later stage's passes
+          // would refit an earlier decision under the mean-field call.
+          if (st + 1 == stage_list.size()) {
+            rr.evidence_round = static_cast<std::int64_t>(rr.rounds.size());
+            rr.rounds.push_back(region.targets);
+          }
         }
       }
       state.rounds_total[st].push_back(static_cast<std::int64_t>(rr.rounds.size()));
