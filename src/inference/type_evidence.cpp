@@ -23,6 +23,10 @@ constexpr double kGalaxyHypothesisChi = 0.99;
 
 double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
+bool compact(const model::SourceParams& p, const TypeEvidenceOptions& o) {
+  return p[param::radius] <= o.compact_scale_px || p[param::axis_ratio] <= o.compact_axis_ratio;
+}
+
 // The parameters of the galaxy block: shape, and the galaxy's flux, colours and colour weights.
 bool galaxy_block(int p) {
   if (p >= param::frac_dev && p <= param::radius) return true;
@@ -253,10 +257,11 @@ TypeEvidenceOutcome decide_type_by_evidence(const std::vector<survey::Image>& im
   }
   model::SourceFit star = fit_held(0, current);
   double l_star = held_conditional_elbo(star, 0);
-  // Where the galaxy fits better, the star may have started from a poor state (its flux and
-  // colours were fitted to what a galaxy call left over): it is refitted with the galaxy's flux
-  // and colours, which is the galaxy's own light for a point-like one, and the better kept.
-  if (l_galaxy > l_star) {
+  // Where a compact galaxy fits better, the star may have started from a poor state (its flux
+  // and colours were fitted to what a galaxy call left over): it is refitted with the galaxy's
+  // flux and colours, which is the galaxy's own light for a point-like one, and the better
+  // kept. (A resolved galaxy's light is no better a star start than the star's own.)
+  if (l_galaxy > l_star && compact(galaxy.params, options)) {
     model::SourceParams start = galaxy.params;
     copy_flux_and_colours(start, 1, 0);
     const model::SourceFit second = fit_held(0, start);

@@ -27,9 +27,13 @@ namespace celeste::inference {
 
 struct TypeEvidenceOptions {
   // The Occam factor is computed only where it can change the call: ln odds (star : galaxy)
-  // without it in (−max_penalty_nats, 0). The factors measured on the demo and on SDSS
-  // 94/1/12 lie in −11 … 0 nats (docs/decisions.md).
-  double max_penalty_nats = 25.0;
+  // without it in (−max_penalty_nats, 0). The factors measured on the demo lie in −11 … 0
+  // nats (docs/decisions.md).
+  double max_penalty_nats = 15.0;
+  // A galaxy this compact (σ at most, or axis ratio at most) also gets a star fit started from
+  // its own flux and colours.
+  double compact_scale_px = 1.0;
+  double compact_axis_ratio = 0.1;
   double relative_tolerance = 1e-2;  // of each one-dimensional integral (adaptive Simpson)
   int max_depth = 10;                // of the adaptive Simpson bisection
 };
