@@ -179,9 +179,14 @@ void resume_from_checkpoint(const OutputPlan& plan, const config::RunConfig& cfg
   state = std::move(saved);
 }
 
-// output.log: rank 0 writes the log file from here on (a resumed run appends to it).
+// output.log: rank 0 writes the log file from here on (a resumed run appends to it). It stays
+// open after the run, so that the caller's last error reaches it; a later run in the same
+// process replaces it (or closes it, without output.log).
 void open_run_log(const config::RunConfig& cfg, const OutputPlan& plan, bool resume) {
-  if (plan.log.empty()) return;
+  if (plan.log.empty()) {
+    log::close_file();
+    return;
+  }
   if (!cfg.output.overwrite && !resume && std::filesystem::exists(plan.log))
     throw ConfigError(cfg.file + ": output.overwrite is false and " + plan.log + " exists",
                       {cfg.file, 0, 0, "output.log", plan.log});
