@@ -13,6 +13,7 @@
 #include "util/checked_int.hpp"
 #include "util/error.hpp"
 #include "util/limits.hpp"
+#include "util/log.hpp"
 #include "util/text_format.hpp"
 #include "celeste/version.hpp"
 
@@ -34,7 +35,7 @@ const std::vector<Command>& commands() {
        "  --threads N   number of host threads (default: OMP_NUM_THREADS or all cores)\n",
        cmd_info, true},
       {"run", "fit a catalog: images + initial catalog -> catalog (FITS, HDF5) + report",
-       "usage: celeste run CONFIG.yaml [--threads N] [--backend B] [--resume]\n"
+       "usage: celeste run CONFIG.yaml [--threads N] [--backend B] [--resume] [--quiet|--verbose]\n"
        "       mpirun -np R celeste run CONFIG.yaml [--threads N] ...   (R MPI ranks)\n"
        "\n"
        "The production job: loads the images overlapping the configured sky region,\n"
@@ -46,6 +47,8 @@ const std::vector<Command>& commands() {
        "                build's default\n"
        "  --resume   continue from output.directory/checkpoint.ckpt (written every\n"
        "             output.checkpoint_seconds); the catalog is the uninterrupted run's\n"
+       "  --quiet    only errors on stderr; --verbose: per field, region and task lines\n"
+       "             (output.log: the log also in a file; docs/run.md \"Log and progress\")\n"
        "Configuration keys: docs/config.md. Exit codes: 0 ok, 1 failure or no source\n"
        "fitted, 2 bad config.\n",
        cmd_run, true},
@@ -114,7 +117,10 @@ void print_usage(std::FILE* out) {
                "\nusage: celeste COMMAND [ARGS...]\n\ncommands:\n",
                CELESTE_VERSION_STRING);
   for (const auto& c : commands()) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
-  std::fprintf(out, "\n`celeste COMMAND --help` describes one command.\n");
+  std::fprintf(out,
+               "\nEvery command takes --quiet (only errors on stderr) and --verbose (more detail),\n"
+               "and Kokkos' own --kokkos-* options.\n"
+               "`celeste COMMAND --help` describes one command.\n");
 }
 
 }  // namespace
@@ -192,24 +198,26 @@ int parse_int_option(const std::string& name, const std::string& value) {
 }
 
 int report_current_exception(const char* command) {
+  // Through the log: on stderr at every level, and in output.log when the run has one.
+  const std::string name = command;
   try {
     throw;
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "celeste %s: usage error: %s\n  (see celeste %s --help)\n", command,
-                 e.what(), command);
+    log::error("celeste " + name + ": usage error: " + e.what() + "\n  (see celeste " + name +
+               " --help)");
     return kExitUsage;
   } catch (const ConfigError& e) {
-    std::fprintf(stderr, "celeste %s: configuration error: %s\n", command, e.what());
+    log::error("celeste " + name + ": configuration error: " + e.what());
     return kExitUsage;
   } catch (const InputError& e) {
-    std::fprintf(stderr, "celeste %s: input error: %s\n", command, e.what());
+    log::error("celeste " + name + ": input error: " + e.what());
     return kExitFailure;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "celeste %s: error: out of memory (the inputs or the configuration "
-                 "need more memory than this machine can give)\n", command);
+    log::error("celeste " + name + ": error: out of memory (the inputs or the configuration "
+               "need more memory than this machine can give)");
     return kExitFailure;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "celeste %s: error: %s\n", command, e.what());
+    log::error("celeste " + name + ": error: " + e.what());
     return kExitFailure;
   }
 }
@@ -240,15 +248,26 @@ int main(int argc, char** argv) {
     CommandArgs ca;
     ca.argc = argc;
     ca.argv = argv;
+    bool quiet = false, verbose = false;
     for (int i = 2; i < argc; ++i) {
       const std::string a = argv[i];
       if (a == "--help" || a == "-h") {
         std::fputs(c.help, stdout);
         return kExitOk;
       }
-      if (a.rfind("--kokkos-", 0) != 0) ca.args.push_back(a);
+      // The log level is every subcommand's (util/log.hpp), so it is taken here.
+      if (a == "--quiet")
+        quiet = true;
+      else if (a == "--verbose")
+        verbose = true;
+      else if (a.rfind("--kokkos-", 0) != 0)
+        ca.args.push_back(a);
     }
     try {
+      if (quiet && verbose)
+        throw UsageError("options --quiet and --verbose exclude each other",
+                         {"", 0, 0, "--quiet", ""});
+      log::set_level(quiet ? log::Level::quiet : verbose ? log::Level::verbose : log::Level::normal);
       if (c.starts_runtime) return c.run(ca);
       runtime::Runtime rt(ca.argc, ca.argv, {0, false, "--threads"});
       return c.run(ca);

@@ -9,6 +9,7 @@
 #include "inference/run_pipeline.hpp"
 #include "runtime/runtime.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace celeste::app {
 
@@ -48,8 +49,8 @@ int cmd_run(CommandArgs& a) {
     // reported by it after the wait, and its abort ends the job.
     if (rt.mpi_rank() != 0) {
       std::this_thread::sleep_for(std::chrono::seconds(3));
-      std::fprintf(stderr, "celeste run: MPI rank %d of %d failed:\n", rt.mpi_rank(),
-                   rt.mpi_size());
+      log::error(log::format("celeste run: MPI rank %d of %d failed:", rt.mpi_rank(),
+                             rt.mpi_size()));
     }
     const int code = report_current_exception("run");
     std::fflush(stderr);
@@ -60,10 +61,9 @@ int cmd_run(CommandArgs& a) {
   // Outputs are written either way (they show what went wrong); a run that fitted nothing
   // did not do its job.
   if (report.targets > 0 && report.converged + report.max_iterations == 0) {
-    std::fprintf(stderr,
-                 "celeste run: error: %s: none of the %d target sources could be fitted (%d "
-                 "failed, %d not fitted); the catalog's failure_flags say why\n",
-                 cfg.file.c_str(), report.targets, report.failed, report.not_fitted);
+    log::error(log::format("celeste run: error: %s: none of the %d target sources could be fitted "
+                           "(%d failed, %d not fitted); the catalog's failure_flags say why",
+                           cfg.file.c_str(), report.targets, report.failed, report.not_fitted));
     return kExitFailure;
   }
   return kExitOk;

@@ -79,6 +79,7 @@ std::string effective_config_yaml(const RunConfig& c) {
   e << YAML::Key << "report" << YAML::Value << out.report;
   e << YAML::Key << "overwrite" << YAML::Value << out.overwrite;
   e << YAML::Key << "model_images" << YAML::Value << out.model_images;
+  if (!out.log.empty()) e << YAML::Key << "log" << YAML::Value << out.log;
   e << YAML::Key << "checkpoint_seconds" << YAML::Value;
   number(e, out.checkpoint_seconds) << YAML::EndMap;
   e << YAML::EndMap;

@@ -192,6 +192,7 @@ RunConfig load_run_config(const std::string& file) {
     o.report = s.optional_string("report", o.report, "a file name");
     o.overwrite = s.optional_bool("overwrite", o.overwrite);
     o.model_images = s.optional_bool("model_images", o.model_images);
+    o.log = s.optional_string("log", o.log, "a file path (relative: in output.directory)");
     o.checkpoint_seconds =
         s.optional_double("checkpoint_seconds", o.checkpoint_seconds, "a positive number");
     s.check(o.checkpoint_seconds > 0, "checkpoint_seconds", "a positive number");

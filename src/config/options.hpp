@@ -85,6 +85,9 @@ struct OutputOptions {
   bool overwrite = true;
   double checkpoint_seconds = 300;  // long runs checkpoint at least this often
   bool model_images = false;  // model-NNN-B.fits per image: data, model, residual, chi
+  // The log also in this file ("" none): a name in `directory`, or an absolute path
+  // (util/log.hpp, docs/run.md "Log and progress").
+  std::string log;
 };
 
 // `celeste run CONFIG.yaml`

@@ -173,6 +173,7 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
     table.finished_work += p.work;
     result.tasks.push_back({p.stage + 1, p.region, p.rank, p.seconds,
                             region_costs[p.stage][p.region]});
+    if (options.on_task_recorded) options.on_task_recorded(table.finished_work, p.stage);
   };
 
   for (std::size_t st = 0; st < region_costs.size(); ++st) {

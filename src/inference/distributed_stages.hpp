@@ -25,6 +25,9 @@ struct DistributedOptions {
   double checkpoint_seconds = 300;       // output.checkpoint_seconds (rank 0's clock)
   std::string checkpoint_path;           // written by rank 0 only
   double fitting_s_before = 0;           // fitting time of earlier sessions (resume)
+  // Rank 0, after each finished task is recorded: the work of every finished task so far
+  // (earlier sessions included) and the task's stage (0-based), for the progress lines.
+  std::function<void(const WorkCounters& finished, int stage)> on_task_recorded;
 };
 
 struct DistributedResult {

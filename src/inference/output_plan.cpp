@@ -19,6 +19,7 @@
 #include "io/input_warning.hpp"
 #include "survey/bands.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/paths.hpp"
 
 namespace celeste::inference {
@@ -66,19 +67,22 @@ OutputPlan plan_outputs(const config::RunConfig& cfg, bool prepare_folder) {
   plan.catalog_hdf5 = in_dir(o.catalog_hdf5);
   plan.report = in_dir(o.report);
   plan.checkpoint = in_dir(kCheckpointName);
+  if (!o.log.empty()) plan.log = in_dir(o.log);  // an absolute path stays as it is
   plan.input_files = run_input_files(cfg);
 
   // Distinct outputs. Model image names are model-NNN-B.fits: the named outputs must not look
   // like one.
-  const struct {
+  struct Named {
     const char* key;
     const std::string* path;
-  } named[] = {{"output.catalog_fits", &plan.catalog_fits},
-               {"output.catalog_hdf5", &plan.catalog_hdf5},
-               {"output.report", &plan.report},
-               {"the checkpoint", &plan.checkpoint}};
-  for (std::size_t i = 0; i < std::size(named); ++i) {
-    for (std::size_t j = i + 1; j < std::size(named); ++j)
+  };
+  std::vector<Named> named{{"output.catalog_fits", &plan.catalog_fits},
+                           {"output.catalog_hdf5", &plan.catalog_hdf5},
+                           {"output.report", &plan.report},
+                           {"the checkpoint", &plan.checkpoint}};
+  if (!plan.log.empty()) named.push_back({"output.log", &plan.log});
+  for (std::size_t i = 0; i < named.size(); ++i) {
+    for (std::size_t j = i + 1; j < named.size(); ++j)
       if (same_file(*named[i].path, *named[j].path))
         throw ConfigError(cfg.file + ": " + named[i].key + " and " + named[j].key +
                           " are the same file (" + *named[i].path +
@@ -104,7 +108,8 @@ OutputPlan plan_outputs(const config::RunConfig& cfg, bool prepare_folder) {
 
   if (!o.overwrite)
     for (const auto& n : named)
-      if (n.path != &plan.checkpoint && fs::exists(*n.path))
+      // The log is checked when it is opened: --resume appends to it (run_pipeline.cpp).
+      if (n.path != &plan.checkpoint && n.path != &plan.log && fs::exists(*n.path))
         throw ConfigError(cfg.file + ": output.overwrite is false and " + *n.path + " exists");
 
   if (!prepare_folder) return plan;
@@ -128,8 +133,7 @@ OutputPlan plan_outputs(const config::RunConfig& cfg, bool prepare_folder) {
                        std::strerror(err));
   }
   for (const auto& stale : io::remove_stale_temporaries(o.directory))
-    std::fprintf(stderr, "celeste run: removed %s, a temporary file of an interrupted run\n",
-                 stale.c_str());
+    log::info("celeste run: removed " + stale + ", a temporary file of an interrupted run");
   return plan;
 }
 

@@ -21,6 +21,7 @@ inline constexpr const char* kCheckpointName = "checkpoint.ckpt";
 struct OutputPlan {
   std::string directory;
   std::string catalog_fits, catalog_hdf5, report, checkpoint;  // full paths
+  std::string log;  // output.log's full path; "" without one
   bool model_images = false;
   std::vector<std::string> input_files;  // what the run reads (for the fingerprint too)
 };

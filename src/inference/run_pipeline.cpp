@@ -45,6 +45,7 @@
 #include "runtime/backend.hpp"
 #include "runtime/profiling_region.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace celeste::inference {
 namespace {
@@ -61,6 +62,10 @@ constexpr int kNominalPlanThreads = 16;
 // inside a long round (docs/checkpoint.md). 16 keeps the idle tail of a chunk (at most one fit
 // per thread) near 1/16 of it; the chunking changes no fit, so it may depend on the threads.
 constexpr int kChunkTargetsPerThread = 16;
+// A progress line at most this often while fitting (--verbose: every second), and one at the
+// end of each stage.
+constexpr double kProgressSeconds = 10.0;
+constexpr double kVerboseProgressSeconds = 1.0;
 
 std::vector<survey::Image> load_images(const config::RunConfig& cfg) {
   std::vector<survey::Image> images;
@@ -144,9 +149,8 @@ std::string new_run_id() {
 void resume_from_checkpoint(const OutputPlan& plan, const config::RunConfig& cfg, RunState& state,
                             RunReport& rep) {
   if (!std::filesystem::exists(plan.checkpoint)) {
-    if (rep.rank == 0)
-      std::fprintf(stderr, "celeste run: --resume: no checkpoint %s; starting from the beginning\n",
-                   plan.checkpoint.c_str());
+    log::info("celeste run: --resume: no checkpoint " + plan.checkpoint +
+              "; starting from the beginning");
     return;
   }
   RunState saved = read_checkpoint(plan.checkpoint);
@@ -169,13 +173,59 @@ void resume_from_checkpoint(const OutputPlan& plan, const config::RunConfig& cfg
   rep.resumed_inference_s = saved.counters.inference_s;
   for (const auto& stage : saved.rounds_done)
     for (auto done : stage) rep.resumed_rounds += done;
-  if (rep.rank == 0)
-    std::fprintf(stderr,
-               "celeste run: resuming from %s: %ld fits in %ld rounds already done "
-               "(%.1f s of fitting)\n",
-               plan.checkpoint.c_str(), rep.resumed_fits, rep.resumed_rounds,
-               rep.resumed_inference_s);
+  log::info(log::format("celeste run: resuming from %s: %ld fits in %ld rounds already done "
+                        "(%.1f s of fitting)",
+                        plan.checkpoint.c_str(), rep.resumed_fits, rep.resumed_rounds,
+                        rep.resumed_inference_s));
   state = std::move(saved);
+}
+
+// output.log: rank 0 writes the log file from here on (a resumed run appends to it). It stays
+// open after the run, so that the caller's last error reaches it; a later run in the same
+// process replaces it (or closes it, without output.log).
+void open_run_log(const config::RunConfig& cfg, const OutputPlan& plan, bool resume) {
+  if (plan.log.empty()) {
+    log::close_file();
+    return;
+  }
+  if (!cfg.output.overwrite && !resume && std::filesystem::exists(plan.log))
+    throw ConfigError(cfg.file + ": output.overwrite is false and " + plan.log + " exists",
+                      {cfg.file, 0, 0, "output.log", plan.log});
+  const std::string why = log::open_file(plan.log, resume);
+  if (!why.empty())
+    throw ConfigError(cfg.file + ": output.log: cannot write the log file " + plan.log + ": " +
+                          why,
+                      {cfg.file, 0, 0, "output.log", plan.log});
+}
+
+// "10 SDSS frames (2 fields), 3 generic files": what load_images is about to read.
+std::string images_to_load(const config::RunConfig& cfg) {
+  long frames = 0, fields = 0, files = 0;
+  for (const auto& src : cfg.images) {
+    if (src.format == "generic") {
+      files += static_cast<long>(src.paths.size());
+    } else {
+      ++fields;
+      frames += static_cast<long>(src.bands.size());
+    }
+  }
+  std::string out;
+  if (fields > 0)
+    out = log::format("%ld SDSS frame(s) of %ld field(s)", frames, fields);
+  if (files > 0) out += (out.empty() ? "" : ", ") + log::format("%ld generic FITS file(s)", files);
+  return out;
+}
+
+// "308 dropped: 212 not_star_or_galaxy, 60 deblend_parent, ..." (reasons with rows only).
+std::string dropped_text(const io::CatalogRowCounts& rows) {
+  std::string out = std::to_string(rows.dropped_total()) + " dropped";
+  std::string sep = ": ";
+  for (const auto& [reason, n] : rows.dropped)
+    if (n > 0) {
+      out += sep + std::to_string(n) + " " + reason;
+      sep = ", ";
+    }
+  return out;
 }
 
 }  // namespace
@@ -213,20 +263,33 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   // Outputs: decided and checked before any work (names, folder, stale temporaries); rank 0
   // alone touches the folder.
   const OutputPlan plan = plan_outputs(cfg, rep.rank == 0);
+  log::set_rank(rep.rank, rep.ranks);
+  if (rep.rank == 0) open_run_log(cfg, plan, control.resume);
   const std::uint64_t fingerprint = run_fingerprint(cfg, plan);
 
   // ---------------------------------------------------------------- inputs
   auto t = Clock::now();
   std::optional<runtime::ProfilingRegion> phase(std::in_place, "Celeste::load_images");
+  log::info("celeste run: loading images: " + images_to_load(cfg));
   const auto images = load_images(cfg);
   rep.images = static_cast<int>(images.size());
   rep.timings.image_loading = seconds_since(t);
+  {
+    double pixels = 0;
+    for (const auto& im : images) pixels += static_cast<double>(im.width) * im.height;
+    log::info(log::format("celeste run: loaded %d images (%.1f Mpixel) in %s", rep.images,
+                          pixels * 1e-6, log::duration_text(rep.timings.image_loading).c_str()));
+  }
   phase.emplace("Celeste::plan");  // catalog, patches, regions, Cyclades plans
 
   t = Clock::now();
-  const survey::Catalog catalog = cfg.catalog.format == "photoobj"
-                                      ? io::read_photoobj(cfg.catalog.path)
-                                      : io::read_catalog_entries(cfg.catalog.path);
+  const survey::Catalog catalog =
+      cfg.catalog.format == "photoobj"
+          ? io::read_photoobj(cfg.catalog.path, &rep.catalog_rows)
+          : io::read_catalog_entries(cfg.catalog.path, &rep.catalog_rows);
+  log::info(log::format("celeste run: catalog %s (%s): %ld rows, ", cfg.catalog.path.c_str(),
+                        cfg.catalog.format.c_str(), rep.catalog_rows.read) +
+            dropped_text(rep.catalog_rows) + ", " + std::to_string(catalog.size()) + " sources");
   io::validate_catalog_against_images(catalog, images, cfg.catalog.path);
   const int S = static_cast<int>(catalog.size());
   rep.catalog_sources = S;
@@ -254,7 +317,6 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     is_target[s] = strictly_inside(sky, positions[s]);
     rep.targets += is_target[s];
   }
-  rep.fixed_neighbors = S - rep.targets;
   if (rep.targets == 0)
     throw InputError(cfg.catalog.path + ": no catalog source lies inside the configured region");
   {
@@ -269,6 +331,19 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   patch_options.neighbor_light_in_box = variant_k;
   patch_options.radius_from_both_types = variant_k;
   const model::SurveyPatches patches = model::build_patches(catalog, images, patch_options);
+  {
+    // Fixed neighbours are the non-targets some target's fit sees; the others take no part.
+    std::vector<char> neighbor(S, 0);
+    for (int s = 0; s < S; ++s)
+      if (is_target[s])
+        for (int nb : patches.neighbors[s])
+          if (!is_target[nb]) neighbor[nb] = 1;
+    for (int s = 0; s < S; ++s) rep.fixed_neighbors += neighbor[s];
+    rep.unused_sources = S - rep.targets - rep.fixed_neighbors;
+    log::info(log::format("celeste run: %d targets inside the region, %d fixed neighbours around "
+                          "them, %d sources outside the region unused",
+                          rep.targets, rep.fixed_neighbors, rep.unused_sources));
+  }
   std::vector<double> work(S, 0.0);
   for (int s = 0; s < S; ++s)
     for (const auto& p : patches.by_source[s]) work[s] += static_cast<double>(p.active_count());
@@ -398,6 +473,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   long fits_total_planned = 0;
   for (const auto* st : stage_list)
     for (const auto& region : *st) fits_total_planned += static_cast<long>(region.targets.size()) * rep.passes;
+  log::info(log::format("celeste run: planned %d region(s) in %d stage(s): %ld fits (%d passes) "
+                        "on %d rank(s) x %d thread(s), %s",
+                        rep.regions, rep.stages, fits_total_planned, rep.passes, rep.ranks,
+                        rep.threads, log::duration_text(seconds_since(t)).c_str()));
   WorkCounters& work_done = state.counters;
   const double inference_before = work_done.inference_s;
   auto save_checkpoint = [&](double fitting_s_this_session) {
@@ -492,15 +571,20 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   auto pass_fits = [&] {
     return work_done.fits - work_done.star_hypothesis_fits - work_done.type_evidence_fits;
   };
-  auto print_progress = [&](std::size_t st, std::size_t reg) {
-    if (seconds_since(last_progress) <= 10.0) return;
-    std::fprintf(stderr,
-                 "celeste run: stage %zu/%d region %zu/%zu: %lld/%ld fits (%.0f %%), %.0f s\n",
-                 st + 1, rep.stages, reg + 1, planned[st].size(),
-                 static_cast<long long>(pass_fits()), fits_total_planned,
-                 100.0 * pass_fits() / std::max(1L, fits_total_planned),
-                 seconds_since(t_start));
+  const long pass_fits_resumed = pass_fits();  // a resumed run's, done before this session
+  const double progress_seconds = log::verbose() ? kVerboseProgressSeconds : kProgressSeconds;
+  // "celeste run: <where>: 600/1800 fits (33 %), 12 s elapsed, ETA 24 s".
+  auto progress_line = [&](const std::string& where, long done) {
+    log::info("celeste run: " + where + ": " +
+              log::progress_text(done, fits_total_planned, pass_fits_resumed,
+                                 seconds_since(t_inference), seconds_since(t_start)));
     last_progress = Clock::now();
+  };
+  auto print_progress = [&](std::size_t st, std::size_t reg) {
+    if (seconds_since(last_progress) <= progress_seconds) return;
+    progress_line(log::format("stage %zu/%d region %zu/%zu", st + 1, rep.stages, reg + 1,
+                              planned[st].size()),
+                  static_cast<long>(pass_fits()));
   };
 
   if (rep.ranks == 1) {
@@ -513,10 +597,13 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
       }
       if (stage_done) continue;
       const runtime::ProfilingRegion stage_region("Celeste::stage_" + std::to_string(st + 1));
+      log::info(log::format("celeste run: stage %zu/%d: %zu region(s)", st + 1, rep.stages,
+                            planned[st].size()));
       // A stage a checkpoint caught midway keeps the start state the checkpoint saved.
       if (!stage_begun) local_state.begin_stage();
       for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
         if (state.rounds_done[st][reg] == state.rounds_total[st][reg]) continue;
+        const auto t_region = Clock::now();
         fit_region(local_state, st, reg, work_done, [&](const std::vector<int>& targets) {
           // The chunk's results in the state, so that a checkpoint inside a round has them.
           local_state.put_current(targets, task_params, task_records);
@@ -524,7 +611,13 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
             save_checkpoint(seconds_since(t_inference));
           print_progress(st, reg);
         });
+        log::detail(log::format("celeste run: stage %zu region %zu/%zu: %zu targets in %s", st + 1,
+                                reg + 1, planned[st].size(),
+                                (*stage_list[st])[reg].targets.size(),
+                                log::duration_text(seconds_since(t_region)).c_str()));
       }
+      progress_line(log::format("stage %zu/%d done", st + 1, rep.stages),
+                    static_cast<long>(pass_fits()));
     }
   } else {
 #if CELESTE_HAVE_MPI
@@ -544,6 +637,11 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     dopt.checkpoint_seconds = cfg.output.checkpoint_seconds;
     dopt.checkpoint_path = plan.checkpoint;
     dopt.fitting_s_before = inference_before;
+    dopt.on_task_recorded = [&](const WorkCounters& finished, int stage) {
+      const long done = finished.fits - finished.star_hypothesis_fits;
+      if (done < fits_total_planned && seconds_since(last_progress) <= progress_seconds) return;
+      progress_line(log::format("stage %d/%d", stage + 1, rep.stages), done);
+    };
     const DistributedResult dist = run_stages_distributed(
         state, shared, region_costs, region_targets,
         [&](CatalogState& task_state, int st, int reg, WorkCounters& work,
@@ -637,6 +735,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   provenance.threads = rep.threads;
   provenance.config_yaml = config::effective_config_yaml(cfg);
   for (const auto& f : plan.input_files) provenance.inputs.push_back(io::describe_input_file(f));
+  log::info("celeste run: writing outputs to " + plan.directory);
   io::write_catalog_outputs(outputs, results, plan.catalog_fits, plan.catalog_hdf5, provenance);
   rep.outputs = {plan.catalog_fits, plan.catalog_hdf5};
   if (cfg.output.model_images)
@@ -658,6 +757,9 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
                       rep.timings.task_processing - rep.timings.output;
   io::write_file(outputs.add(plan.report), report_json(rep), plan.report);
   outputs.commit_all();
+  log::info(log::format("celeste run: wrote %zu files in %s; done in %s", rep.outputs.size(),
+                        log::duration_text(seconds_since(t)).c_str(),
+                        log::duration_text(seconds_since(t_start)).c_str()));
   // The set is in place: the checkpoint has served its purpose.
   std::error_code ec;
   std::filesystem::remove(plan.checkpoint, ec);

@@ -13,6 +13,7 @@
 
 #include "config/options.hpp"
 #include "inference/rank_activity.hpp"
+#include "io/catalog_entries.hpp"
 #include "io/provenance.hpp"
 #include "runtime/memory_placement.hpp"
 #include "runtime/thread_layout.hpp"
@@ -36,9 +37,11 @@ struct RunReport {
   std::string backend;
   int threads = 0;
   int images = 0;
-  int catalog_sources = 0;
-  int targets = 0;
-  int fixed_neighbors = 0;
+  int catalog_sources = 0;  // catalog rows kept as sources (catalog_rows: those dropped)
+  int targets = 0;          // sources strictly inside the region: fitted
+  int fixed_neighbors = 0;  // other sources whose patches overlap a target's: modelled, fixed
+  int unused_sources = 0;   // the rest, outside the region and away from every target
+  io::CatalogRowCounts catalog_rows;  // the catalog file's rows read and dropped by reason
   int stages = 0;
   int regions = 0;
   int passes = 0;

@@ -38,6 +38,20 @@ std::string memory_layout_json(const RunReport& r) {
   return o.str();
 }
 
+// "catalog_rows": how the catalog file's rows became the run's sources (docs/run.md):
+// read = sum of dropped + sources; sources = targets + fixed_neighbors + unused.
+std::string catalog_rows_json(const RunReport& r) {
+  std::ostringstream o;
+  o << "{\"read\": " << r.catalog_rows.read << ", \"dropped\": {";
+  for (std::size_t i = 0; i < r.catalog_rows.dropped.size(); ++i)
+    o << (i ? ", " : "") << json_quoted(r.catalog_rows.dropped[i].first) << ": "
+      << r.catalog_rows.dropped[i].second;
+  o << "}, \"sources\": " << r.catalog_sources << ", \"targets\": " << r.targets
+    << ", \"fixed_neighbors\": " << r.fixed_neighbors << ", \"unused\": " << r.unused_sources
+    << "}";
+  return o.str();
+}
+
 }  // namespace
 
 std::string report_json(const RunReport& r) {
@@ -65,6 +79,7 @@ std::string report_json(const RunReport& r) {
     << "  \"catalog_sources\": " << r.catalog_sources << ",\n"
     << "  \"sources\": " << r.targets << ",\n"
     << "  \"fixed_neighbors\": " << r.fixed_neighbors << ",\n"
+    << "  \"catalog_rows\": " << catalog_rows_json(r) << ",\n"
     << "  \"stages\": " << r.stages << ",\n"
     << "  \"regions\": " << r.regions << ",\n"
     << "  \"passes\": " << r.passes << ",\n"
@@ -144,10 +159,23 @@ std::string report_summary(const RunReport& r) {
   const auto& t = r.timings;
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "Celeste-K run: %d sources fitted (%d fixed neighbours) in %d images, %d "
-                "stage(s), %d region(s), %d passes\n",
-                r.targets, r.fixed_neighbors, r.images, r.stages, r.regions, r.passes);
+                "Celeste-K run: %d targets fitted in %d images, %d stage(s), %d region(s), %d "
+                "passes\n",
+                r.targets, r.images, r.stages, r.regions, r.passes);
   o << buf;
+  // Targets, fixed neighbours and dropped rows told apart (docs/run.md "catalog_rows").
+  std::snprintf(buf, sizeof buf,
+                "  catalog: %ld rows read, %ld dropped, %d sources: %d targets (inside the "
+                "region), %d fixed neighbours (modelled, not fitted), %d unused (outside the "
+                "region, away from every target)\n",
+                r.catalog_rows.read, r.catalog_rows.dropped_total(), r.catalog_sources, r.targets,
+                r.fixed_neighbors, r.unused_sources);
+  o << buf;
+  for (const auto& [reason, n] : r.catalog_rows.dropped)
+    if (n > 0) {
+      std::snprintf(buf, sizeof buf, "    dropped %-20s %ld rows\n", reason.c_str(), n);
+      o << buf;
+    }
   std::snprintf(buf, sizeof buf,
                 "  %ld fits, %ld Newton iterations (%.1f per fit), %ld ELBO evaluations\n",
                 r.fits, r.newton_iterations,

@@ -93,7 +93,7 @@ survey::Catalog entries_from_table(const FitsFile& f) {
 
 }  // namespace
 
-survey::Catalog read_catalog_entries(const std::string& path) {
+survey::Catalog read_catalog_entries(const std::string& path, CatalogRowCounts* counts) {
   FitsFile f = FitsFile::open_read(path);
   const int n = f.num_hdus();
   int table = 0;
@@ -129,6 +129,7 @@ survey::Catalog read_catalog_entries(const std::string& path) {
                        std::to_string(out[i].objid) + "): " + p.what,
                    column, p.value);
     }
+  if (counts) *counts = {static_cast<long>(out.size()), {}};
   return out;
 }
 

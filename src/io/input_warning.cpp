@@ -1,13 +1,14 @@
 #include "io/input_warning.hpp"
 
 #include <cmath>
-#include <cstdio>
 #include <limits>
+
+#include "util/log.hpp"
 
 namespace celeste::io {
 
 void warn_input(const std::string& message) {
-  std::fprintf(stderr, "celeste: warning: %s\n", message.c_str());
+  log::warning("celeste: warning: " + message);
 }
 
 long mask_nonfinite(std::vector<float>& values) {

@@ -1,6 +1,6 @@
 #pragma once
-// Non-fatal input problems (NaN/Inf pixels masked, ...): one line on stderr,
-// "celeste: warning: <file>: <what>". Kept in one place so tests and drivers agree on the form.
+// Non-fatal input problems (NaN/Inf pixels masked, ...): one warning line of the log
+// (util/log.hpp: stderr unless --quiet, and output.log), "celeste: warning: <file>: <what>". Kept in one place so tests and drivers agree on the form.
 #include <string>
 #include <vector>
 

@@ -108,12 +108,17 @@ std::vector<PhotoObjRow> read_photoobj_rows(const std::string& path) {
   return rows;
 }
 
+std::string photoobj_selection_drop(const PhotoObjRow& r) {
+  if (r.objc_type != 3 && r.objc_type != 6) return "not_star_or_galaxy";
+  if (r.nchild != 0) return "deblend_parent";
+  if ((r.objc_flags & kPhotoObjFlagsMask) || (r.objc_flags2 & kPhotoObjFlags2Mask))
+    return "flagged";
+  return "";
+}
+
 bool usable_for_initialisation(const PhotoObjRow& r) {
-  if (r.objc_type != 3 && r.objc_type != 6) return false;
+  if (!photoobj_selection_drop(r).empty()) return false;
   if (!(r.fracdev[kR] >= 0 && r.fracdev[kR] <= 1)) return false;
-  if (r.nchild != 0) return false;
-  if (r.objc_flags & kPhotoObjFlagsMask) return false;
-  if (r.objc_flags2 & kPhotoObjFlags2Mask) return false;
   return std::isfinite(r.ra) && std::isfinite(r.dec);
 }
 
@@ -177,29 +182,40 @@ std::string photoobj_row_problem(const PhotoObjRow& r) {
   return "";
 }
 
-survey::Catalog read_photoobj(const std::string& path) {
+survey::Catalog read_photoobj(const std::string& path, CatalogRowCounts* counts) {
   survey::Catalog out;
   constexpr int kWarnedRows = 5;
-  int skipped = 0;
-  for (const PhotoObjRow& r : read_photoobj_rows(path)) {
+  // Rows dropped by reason, in the order the rules apply (docs/io.md "Dropped catalog rows").
+  std::vector<std::pair<std::string, long>> dropped{
+      {"not_star_or_galaxy", 0}, {"deblend_parent", 0}, {"flagged", 0}, {"implausible_values", 0}};
+  auto drop = [&](const std::string& reason) {
+    for (auto& d : dropped)
+      if (d.first == reason) ++d.second;
+  };
+  long implausible = 0;
+  const std::vector<PhotoObjRow> rows = read_photoobj_rows(path);
+  for (const PhotoObjRow& r : rows) {
     // Photo's own selection first (type, children, flags): those rows are not errors.
-    const bool selected = (r.objc_type == 3 || r.objc_type == 6) && r.nchild == 0 &&
-                          !(r.objc_flags & kPhotoObjFlagsMask) &&
-                          !(r.objc_flags2 & kPhotoObjFlags2Mask);
-    if (!selected) continue;
-    if (const std::string problem = photoobj_row_problem(r); !problem.empty()) {
-      if (skipped < kWarnedRows)
-        warn_input(path + ": HDU 2: objid " + std::to_string(r.objid) + ": " + problem +
-                   "; the object is skipped");
-      ++skipped;
+    if (const std::string reason = photoobj_selection_drop(r); !reason.empty()) {
+      drop(reason);
       continue;
     }
-    if (usable_for_initialisation(r)) out.push_back(to_catalog_entry(r));
+    if (const std::string problem = photoobj_row_problem(r); !problem.empty()) {
+      if (implausible < kWarnedRows)
+        warn_input(path + ": HDU 2: objid " + std::to_string(r.objid) + ": " + problem +
+                   "; the object is skipped");
+      ++implausible;
+      drop("implausible_values");
+      continue;
+    }
+    // photoobj_row_problem covers every rule of usable_for_initialisation left.
+    out.push_back(to_catalog_entry(r));
   }
-  if (skipped > kWarnedRows)
-    warn_input(path + ": HDU 2: " + std::to_string(skipped) +
+  if (implausible > kWarnedRows)
+    warn_input(path + ": HDU 2: " + std::to_string(implausible) +
                " objects skipped in all for implausible values (the first " +
                std::to_string(kWarnedRows) + " are listed above)");
+  if (counts) *counts = {static_cast<long>(rows.size()), dropped};
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/catalog_entries.hpp"
 #include "survey/catalog.hpp"
 
 namespace celeste::io {
@@ -34,6 +35,9 @@ std::vector<PhotoObjRow> read_photoobj_rows(const std::string& path);
 // 18 (SATUR) and 24 (as in Celeste.jl), objc_flags2 none of bits 11, 14,
 // 18. Survey-primary status is NOT required (model.md §10.6; data README §7).
 bool usable_for_initialisation(const PhotoObjRow& row);
+// The first of those selection rules that drops the row, as the report names it
+// (not_star_or_galaxy, deblend_parent, flagged), or "" when Photo's selection keeps it.
+std::string photoobj_selection_drop(const PhotoObjRow& row);
 
 // model.md §8.1 conversion (r band for the shape).
 survey::CatalogEntry to_catalog_entry(const PhotoObjRow& row);
@@ -50,7 +54,10 @@ std::string photoobj_row_problem(const PhotoObjRow& row);
 // read_photoobj_rows + usable_for_initialisation + to_catalog_entry. May be empty. Rows that
 // Photo's selection keeps (type, children, flags) but photoobj_row_problem rejects are skipped
 // with a warning naming the file, objid, column and value (docs/decisions.md, issue 12).
-survey::Catalog read_photoobj(const std::string& path);
+// `counts`, when given, gets the rows read and those dropped by reason, in this order:
+// not_star_or_galaxy (OBJC_TYPE not 3 or 6), deblend_parent (NCHILD > 0), flagged
+// (kPhotoObjFlagsMask / kPhotoObjFlags2Mask bits), implausible_values (photoobj_row_problem).
+survey::Catalog read_photoobj(const std::string& path, CatalogRowCounts* counts = nullptr);
 
 inline constexpr std::int64_t kPhotoObjFlagsMask = (1LL << 1) | (1LL << 18) | (1LL << 24);
 inline constexpr std::int64_t kPhotoObjFlags2Mask = (1LL << 11) | (1LL << 14) | (1LL << 18);

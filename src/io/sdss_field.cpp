@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -17,6 +18,7 @@
 #include "io/sdss_psf.hpp"
 #include "util/checked_int.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace celeste::io {
 namespace {
@@ -259,7 +261,11 @@ std::vector<survey::Image> read_sdss_field(const std::string& dir, int run, int 
   std::vector<survey::Image> images;
   const std::string psfield = sdss_psfield_path(dir, run, camcol, field);
   const std::string photofield = sdss_photofield_path(dir, run, camcol);
+  log::info(log::format("celeste: SDSS field %d/%d/%d: reading %zu frame(s), masks and "
+                        "calibration; fitting %d-component PSF mixtures to the psField PSFs",
+                        run, camcol, field, bands.size(), psf_components));
   for (const std::string& name : bands) {
+    const auto t_band = std::chrono::steady_clock::now();
     const int band = survey::band_index(name);
     if (band < 0) throw InputError(dir + ": band '" + name + "' is not one of u g r i z");
     SdssFrame fr = read_sdss_frame(sdss_frame_path(dir, run, camcol, field, band));
@@ -321,6 +327,11 @@ std::vector<survey::Image> read_sdss_field(const std::string& dir, int run, int 
     if (usable == 0)
       warn_input(fr.path + ": every pixel is masked (fpM mask planes and NaN/Inf values); "
                  "the image contributes nothing to the fit");
+    log::detail(log::format(
+        "celeste: SDSS field %d/%d/%d band %s: %dx%d frame, %zu usable pixels, PSF mixture "
+        "fitted (%d iterations); %.2f s",
+        run, camcol, field, name.c_str(), fr.width, fr.height, usable, psf.iterations,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_band).count()));
     images.push_back(std::move(img));
   }
   return images;

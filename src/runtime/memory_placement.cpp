@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace celeste::runtime {
 namespace {
@@ -41,10 +42,10 @@ MemoryChoice choose_memory(const std::string& requested) {
   }
   c.reason = "memkind finds no high-bandwidth node";
   if (c.requested == "hbw")
-    std::fprintf(stderr,
-                 "celeste: warning: execution.memory: hbw, but memkind finds no high-bandwidth "
-                 "memory node on this machine (MCDRAM/HBM, or one named by MEMKIND_HBW_NODES): "
-                 "the pixel data and ELBO scratch go to DDR\n");
+    log::warning(
+        "celeste: warning: execution.memory: hbw, but memkind finds no high-bandwidth "
+        "memory node on this machine (MCDRAM/HBM, or one named by MEMKIND_HBW_NODES): "
+        "the pixel data and ELBO scratch go to DDR");
   return c;
 }
 
@@ -103,10 +104,10 @@ bool HotArena::verify_in_hbw() {
   if (hbw_verify_memory_region(base_, size_, HBW_TOUCH_PAGES) == 0) return true;
   std::lock_guard<std::mutex> lock(g_stats_mutex);
   if (g_stats.hbw_spilled_bytes == 0)
-    std::fprintf(stderr,
-                 "celeste: warning: high-bandwidth memory is full: memkind placed part of a "
-                 "task's pixel data in DDR (smaller tasks: inference.region_target_pixels; "
-                 "docs/run.md)\n");
+    log::warning(
+        "celeste: warning: high-bandwidth memory is full: memkind placed part of a "
+        "task's pixel data in DDR (smaller tasks: inference.region_target_pixels; "
+        "docs/run.md)");
   g_stats.hbw_spilled_bytes += size_;
   return false;
 }

@@ -113,6 +113,15 @@ TEST_F(MpiRun, AnyRankCountFanoutAndThreadsGiveTheOneRankCatalog) {
       EXPECT_EQ(tasks, regions) << name << "\n" << rep;
       EXPECT_NE(r.output.find(std::to_string(c.ranks) + " MPI ranks"), std::string::npos)
           << r.output;
+      // Phase and progress lines come from rank 0 alone (docs/run.md "Log and progress"),
+      // the progress from the tasks rank 0 records as finished.
+      int planned_lines = 0;
+      for (std::size_t at = 0; (at = r.output.find("celeste run: planned ", at)) != std::string::npos;
+           ++at)
+        ++planned_lines;
+      EXPECT_EQ(planned_lines, 1) << name << "\n" << r.output;
+      EXPECT_NE(r.output.find("fits (100 %)"), std::string::npos) << name << "\n" << r.output;
+      EXPECT_EQ(r.output.find("rank 1: celeste"), std::string::npos) << name << "\n" << r.output;
     }
     std::printf("%s: identical catalog\n", name.c_str());
   }
@@ -122,8 +131,13 @@ TEST_F(MpiRun, MoreRanksThanTasksFinishes) {
   const std::string& dir = *dir_;
   // One region per stage: three of the four ranks never get a task.
   write_text(dir + "/one.yaml", config_text(dir, dir + "/one", 8, 100000000));
-  const auto r = run_mpi(4, "run " + dir + "/one.yaml --threads 1");
+  const auto r = run_mpi(4, "run " + dir + "/one.yaml --threads 1 --verbose");
   ASSERT_EQ(r.status, 0) << r.output;
+  // --verbose: every rank speaks, each line naming its rank.
+  for (int k = 0; k < 4; ++k)
+    EXPECT_NE(r.output.find("rank " + std::to_string(k) + ": celeste run: planned "),
+              std::string::npos)
+        << r.output;
   const std::string rep = read_text(dir + "/one/report.json");
   EXPECT_EQ(json_number(rep, "regions"), 1) << rep;
   EXPECT_EQ(json_number(rep, "mpi_ranks"), 4);

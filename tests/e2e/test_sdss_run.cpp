@@ -29,6 +29,58 @@ TEST(SdssRun, Field94_1_12SubBox) { run_field(0.3, 0.7, "e2e_sdss"); }
 // The whole field (ctest label `long`, outside CI).
 TEST(SdssRun, Field94_1_12Full) { run_field(-0.01, 1.01, "e2e_sdss_full"); }
 
+// The report's catalog_rows (issue 15: "of 999 photoObj rows 691 are fitted and nothing says
+// why"): every row read is dropped for one reason or is a source, and every source is a target,
+// a fixed neighbour or unused; the reasons are counted here from the photoObj rows themselves
+// (OBJC_TYPE, NCHILD, the flag masks, the plausibility rules), and the run's log says them.
+void expect_catalog_rows_add_up(const std::string& photoobj, const std::string& report,
+                                const std::string& log) {
+  const auto rows = io::read_photoobj_rows(photoobj);
+  long not_star_or_galaxy = 0, deblend_parent = 0, flagged = 0, implausible = 0;
+  for (const auto& r : rows) {
+    if (r.objc_type != 3 && r.objc_type != 6)
+      ++not_star_or_galaxy;
+    else if (r.nchild > 0)
+      ++deblend_parent;
+    else if ((r.objc_flags & io::kPhotoObjFlagsMask) || (r.objc_flags2 & io::kPhotoObjFlags2Mask))
+      ++flagged;
+    else
+      implausible += !io::photoobj_row_problem(r).empty();
+  }
+  const auto at = report.find("\"catalog_rows\":");
+  ASSERT_NE(at, std::string::npos) << "report has no catalog_rows";
+  const std::string block = report.substr(at, report.find('}', report.find('}', at) + 1) - at);
+  const double read = json_number(block, "read");
+  const double dropped[] = {json_number(block, "not_star_or_galaxy"),
+                            json_number(block, "deblend_parent"), json_number(block, "flagged"),
+                            json_number(block, "implausible_values")};
+  const double sources = json_number(block, "sources"), targets = json_number(block, "targets"),
+               neighbors = json_number(block, "fixed_neighbors"),
+               unused = json_number(block, "unused");
+  std::printf("catalog rows: %.0f read; dropped %.0f not star or galaxy, %.0f deblend parents, "
+              "%.0f flagged, %.0f implausible; %.0f sources: %.0f targets, %.0f fixed "
+              "neighbours, %.0f unused\n",
+              read, dropped[0], dropped[1], dropped[2], dropped[3], sources, targets, neighbors,
+              unused);
+  EXPECT_EQ(read, static_cast<double>(rows.size()));
+  EXPECT_EQ(dropped[0], not_star_or_galaxy);
+  EXPECT_EQ(dropped[1], deblend_parent);
+  EXPECT_EQ(dropped[2], flagged);
+  EXPECT_EQ(dropped[3], implausible);
+  EXPECT_EQ(dropped[0] + dropped[1] + dropped[2] + dropped[3] + sources, read);
+  EXPECT_EQ(targets + neighbors + unused, sources);
+  EXPECT_EQ(targets, json_number(report, "sources"));
+  EXPECT_EQ(neighbors, json_number(report, "fixed_neighbors"));
+  EXPECT_EQ(sources, json_number(report, "catalog_sources"));
+  EXPECT_GT(neighbors, 0) << "a sub-box has neighbours across its edges";
+  // Most of the field is outside the middle 40 % in RA and away from its edges: those sources
+  // take no part (the summary once called every non-target a fixed neighbour).
+  EXPECT_GT(unused, neighbors);
+  const std::string said =
+      "rows, " + std::to_string(static_cast<long>(read - sources)) + " dropped: ";
+  EXPECT_NE(log.find(std::to_string(rows.size()) + " " + said), std::string::npos) << log;
+}
+
 void run_field(double ra_from, double ra_to, const std::string& name) {
   CELESTE_REQUIRE_SHARED_DATA("sdss/stripe82-94-1-12");
   const std::string data = shared_data_path("sdss/stripe82-94-1-12");
@@ -104,6 +156,8 @@ void run_field(double ra_from, double ra_to, const std::string& name) {
   std::printf("%d rows with NaN ra_sd; warning bits among them: at_bound %d, sd_at_bound %d, "
               "sd_shape_conditioned %d, sd_mean_field %d, sd_unavailable %d\n",
               nan_ra_sd, by_reason[0], by_reason[1], by_reason[2], by_reason[3], by_reason[4]);
+  expect_catalog_rows_add_up(photoobj, report, run.output);
+
   const CommandResult py =
       check_catalog_in_python(dir + "/out/catalog.fits", dir + "/out/catalog.h5");
   EXPECT_EQ(py.status, 0) << py.output;
