@@ -325,7 +325,7 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
   double imbalance = session.load_imbalance_s, imbalance_sum = 0;
   MPI_Reduce(&imbalance, &imbalance_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
   if (options.image_counters) me.images = options.image_counters();
-  constexpr int kActivityDoubles = 18;
+  constexpr int kActivityDoubles = 19;
   const double act[kActivityDoubles] = {static_cast<double>(me.rank), static_cast<double>(me.tasks),
                                         static_cast<double>(me.sources), me.fitting_s, me.waiting_s,
                                         me.idle_s, static_cast<double>(me.rma.gets),
@@ -337,7 +337,8 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
                                         me.images.plan_s, static_cast<double>(me.images.loads),
                                         static_cast<double>(me.images.hits),
                                         static_cast<double>(me.images.evictions),
-                                        static_cast<double>(me.images.bytes_loaded)};
+                                        static_cast<double>(me.images.bytes_loaded),
+                                        me.images.read_s};
   std::vector<double> all_act(rank == 0 ? static_cast<std::size_t>(ranks) * kActivityDoubles : 0);
   MPI_Gather(act, kActivityDoubles, MPI_DOUBLE, all_act.data(), kActivityDoubles, MPI_DOUBLE, 0,
              comm);
@@ -367,8 +368,14 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
       x.rma = {static_cast<std::int64_t>(a[6]), static_cast<std::int64_t>(a[7]),
                static_cast<std::int64_t>(a[8]), static_cast<std::int64_t>(a[9])};
       x.scheduler_messages = static_cast<long>(a[10]);
-      x.images = {a[11], a[12], a[13], static_cast<long>(a[14]), static_cast<long>(a[15]),
-                  static_cast<long>(a[16]), static_cast<std::int64_t>(a[17])};
+      x.images.wait_first_s = a[11];
+      x.images.wait_late_s = a[12];
+      x.images.plan_s = a[13];
+      x.images.loads = static_cast<long>(a[14]);
+      x.images.hits = static_cast<long>(a[15]);
+      x.images.evictions = static_cast<long>(a[16]);
+      x.images.bytes_loaded = static_cast<std::int64_t>(a[17]);
+      x.images.read_s = a[18];
       result.ranks.push_back(x);
     }
   }

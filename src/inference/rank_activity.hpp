@@ -15,6 +15,7 @@ struct ImageLoadingCounters {
   double wait_first_s = 0;  // waiting for the images of a stage's first task on this rank
   double wait_late_s = 0;   // waiting for other tasks' images (a prefetch that came late)
   double plan_s = 0;        // loading this rank's share of the images for the plan
+  double read_s = 0;        // the loader thread's time reading images (plan and tasks)
   long loads = 0, hits = 0, evictions = 0;
   std::int64_t bytes_loaded = 0;
 };

@@ -402,16 +402,16 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   for (const auto* st : stage_list) rep.regions += static_cast<int>(st->size());
   rep.timings.setup = seconds_since(t) - patch_plan.load_s;
 
-  // The images each task loads: the index's images meeting its region grown by the halo of
-  // its neighbours' patches (3 patch radii, diagonal, at the coarsest pixel scale), and any
-  // image a patch of its sources lies on (a halo that missed one is warned about).
+  // The images each task loads: the index's images meeting the box of its sources (targets
+  // and their neighbours) grown by their largest patch radius (+1 px, diagonal, at the
+  // coarsest pixel scale), where every patch box of those sources lies; and any image a patch
+  // of its sources lies on that the footprint box missed (warned about: a bug or RA 0/360).
   double max_deg_per_px = 0;
   for (const auto& fp : image_index) {
     const auto& c = fp.header.wcs.cd();
     max_deg_per_px =
         std::max(max_deg_per_px, std::sqrt(std::fabs(c[0][0] * c[1][1] - c[0][1] * c[1][0])));
   }
-  const double halo_deg = (3.0 * max_radius + 3.0) * std::sqrt(2.0) * max_deg_per_px;
   std::vector<std::vector<std::vector<int>>> task_images(stage_list.size());
   std::vector<std::vector<std::vector<int>>> task_sources(stage_list.size());
   bool warned_halo = false;
@@ -423,6 +423,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     c.hits = cs.hits;
     c.evictions = cs.evictions;
     c.bytes_loaded = cs.bytes_loaded;
+    c.read_s = cs.load_s;
     return c;
   };
   for (std::size_t st = 0; st < stage_list.size(); ++st)
@@ -430,9 +431,17 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
       std::vector<int> sources = task_neighbors(region.targets, patches);
       sources.insert(sources.end(), region.targets.begin(), region.targets.end());
       std::sort(sources.begin(), sources.end());
-      std::vector<int> ims = io::images_meeting(
-          image_index, {region.box.ra_min, region.box.ra_max, region.box.dec_min, region.box.dec_max},
-          halo_deg);
+      std::array<double, 4> box{1e300, -1e300, 1e300, -1e300};
+      double radius_px = 0;
+      for (int src : sources) {
+        box = {std::min(box[0], catalog[src].ra), std::max(box[1], catalog[src].ra),
+               std::min(box[2], catalog[src].dec), std::max(box[3], catalog[src].dec)};
+        radius_px = std::max(radius_px, patches.max_radius[src]);
+      }
+      std::vector<int> ims;
+      if (!sources.empty())
+        ims = io::images_meeting(image_index, box,
+                                 (radius_px + 1.0) * std::sqrt(2.0) * max_deg_per_px);
       std::vector<int> needed;
       for (int src : sources)
         for (const auto& p : patches.by_source[src]) needed.push_back(p.image);

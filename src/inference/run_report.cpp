@@ -47,7 +47,8 @@ std::string image_loading_json(const ImageLoadingCounters& c) {
     << ", \"image_loading_plan_s\": " << json_number(c.plan_s)
     << ", \"images_loaded\": " << c.loads << ", \"image_cache_hits\": " << c.hits
     << ", \"image_cache_evictions\": " << c.evictions
-    << ", \"image_bytes_loaded\": " << c.bytes_loaded;
+    << ", \"image_bytes_loaded\": " << c.bytes_loaded
+    << ", \"image_read_s\": " << json_number(c.read_s);
   return o.str();
 }
 

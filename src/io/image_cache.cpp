@@ -122,11 +122,13 @@ double ImageCache::acquire(const std::vector<int>& ids) {
   std::unique_lock<std::mutex> lock(mutex_);
   current_ = ids;
   next_.clear();
+  bool missing = false;
   for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
     if (loaded_[*it] && !fresh_[*it]) ++stats_.hits;
+    missing |= !loaded_[*it];
     enqueue(*it, true);
   }
-  wake_loader_.notify_all();
+  if (missing) wake_loader_.notify_all();
   loaded_cv_.wait(lock, [&] {
     if (error_) return true;
     for (int id : ids)
@@ -146,11 +148,13 @@ double ImageCache::acquire(const std::vector<int>& ids) {
 void ImageCache::prefetch(const std::vector<int>& ids) {
   const std::lock_guard<std::mutex> lock(mutex_);
   next_ = ids;
+  bool missing = false;
   for (int id : ids) {
     if (loaded_[id]) last_use_[id] = ++clock_;
+    missing |= !loaded_[id];
     enqueue(id, false);
   }
-  wake_loader_.notify_all();
+  if (missing) wake_loader_.notify_all();
 }
 
 ImageCacheStats ImageCache::stats() const {

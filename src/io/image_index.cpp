@@ -31,6 +31,19 @@ ImageFootprint footprint_of(ImageRef ref, survey::Image header) {
     fp.dec_min = std::min(fp.dec_min, fp.outline[i][1]);
     fp.dec_max = std::max(fp.dec_max, fp.outline[i][1]);
   }
+  // Grown by one pixel: between the points the edges (great circles in a tangent projection)
+  // bow out of their box by far less than that.
+  const auto& c = header.wcs.cd();
+  const double px = std::sqrt(std::fabs(c[0][0] * c[1][1] - c[0][1] * c[1][0]));
+  const double max_abs_dec = std::min(89.0, std::max(std::fabs(fp.dec_min), std::fabs(fp.dec_max)));
+  fp.ra_min -= px / std::cos(max_abs_dec * kRadPerDeg);
+  fp.ra_max += px / std::cos(max_abs_dec * kRadPerDeg);
+  fp.dec_min -= px;
+  fp.dec_max += px;
+  if (fp.ra_max - fp.ra_min > 180.0) {  // across RA 0/360: every RA (a superset, never less)
+    fp.ra_min = 0.0;
+    fp.ra_max = 360.0;
+  }
   fp.header = std::move(header);
   return fp;
 }

@@ -29,7 +29,8 @@ struct ImageFootprint {
   // Sky (ra, dec) of the pixel grid's corners (0.5, 0.5), (W + 0.5, 0.5), (W + 0.5, H + 0.5),
   // (0.5, H + 0.5) and of the edges' midpoints, in that order around the image.
   std::array<std::array<double, 2>, 8> outline{};
-  // Their bounding box in raw degrees (the regions' coordinates, regions.hpp).
+  // Their bounding box in raw degrees (the regions' coordinates, regions.hpp), grown by one
+  // pixel. An image across RA 0/360 gets RA 0..360 (it meets every region).
   double ra_min = 0, ra_max = 0, dec_min = 0, dec_max = 0;
 };
 
