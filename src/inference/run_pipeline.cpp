@@ -142,6 +142,7 @@ PatchPlan plan_patches(const survey::Catalog& catalog, const std::vector<char>& 
   std::vector<double> mine;
   for (int n = rank; n < N; n += ranks) {
     plan.load_s += cache.acquire({n});
+    if (n + ranks < N) cache.prefetch({n + ranks});  // read while this one's patches are made
     const survey::Image& im = cache.images()[n];
     check_psf(im);
     for (int s = 0; s < S; ++s) {
