@@ -48,7 +48,8 @@ void ImageCache::enqueue(int id, bool front) {
     queue_.push_back(id);
 }
 
-void ImageCache::make_room(std::size_t bytes) {
+std::vector<int> ImageCache::make_room(std::size_t bytes) {
+  std::vector<int> victims;
   while (in_memory_ + bytes > budget_) {
     int victim = -1;
     for (std::size_t n = 0; n < slots_.size(); ++n)
@@ -66,14 +67,15 @@ void ImageCache::make_room(std::size_t bytes) {
                    "); they are loaded anyway, the cache holds more than its bound");
         warned_over_budget_ = true;
       }
-      return;
+      break;
     }
-    slots_[victim] = index_[victim].header;
     loaded_[victim] = 0;
     in_memory_ -= bytes_[victim];
     bytes_[victim] = 0;
     ++stats_.evictions;
+    victims.push_back(victim);
   }
+  return victims;
 }
 
 void ImageCache::loader_loop() {
@@ -102,8 +104,14 @@ void ImageCache::loader_loop() {
       if (!error_) error_ = error;
     } else {
       const std::size_t bytes = image_bytes(image);
-      make_room(bytes);
+      const std::vector<int> victims = make_room(bytes);
+      // The slots are written without the lock (the main thread reads a slot only while it is
+      // loaded_ and pinned, and only this thread writes slots), so that a loader thread
+      // descheduled here never holds up an acquire.
+      lock.unlock();
+      for (int v : victims) slots_[v] = index_[v].header;
       slots_[id] = std::move(image);
+      lock.lock();
       loaded_[id] = 1;
       fresh_[id] = 1;
       bytes_[id] = bytes;

@@ -51,7 +51,7 @@ class ImageCache {
  private:
   void loader_loop();
   bool pinned(int id) const;
-  void make_room(std::size_t bytes);  // mutex held
+  std::vector<int> make_room(std::size_t bytes);  // mutex held; the slots to clear
   void enqueue(int id, bool front);   // mutex held
 
   const std::vector<ImageFootprint>& index_;
