@@ -175,6 +175,10 @@ RunConfig load_run_config(const std::string& file) {
         "threads_per_core", o.threads_per_core, 1, kMaxHostThreads,
         "hardware threads per core (1 = one thread per core)");
     o.memory = s->optional_choice("memory", {"auto", "hbw", "ddr"}, o.memory);
+    o.image_cache_mb = s->optional_double("image_cache_mb", o.image_cache_mb,
+                                          "a number of megabytes >= 0 (0 = the default)");
+    s->check(o.image_cache_mb >= 0 && o.image_cache_mb <= 1e9, "image_cache_mb",
+             "a number of megabytes in 0..1e9 (0 = the default)");
     if (auto sched = s->optional_section("scheduler")) {
       o.scheduler_fanout = sched->optional_int<int>(
           "fanout", o.scheduler_fanout, 1, kIntMax,

@@ -75,6 +75,8 @@ struct ExecutionOptions {
   std::string memory = "auto";
   // Distributed runs: children per rank in the dynamic tree scheduler (docs/scheduling.md).
   int scheduler_fanout = 8;
+  // Bound on the images a process keeps in memory (MB; 0 = the default, docs/config.md).
+  double image_cache_mb = 0;
 };
 
 struct OutputOptions {

@@ -3,6 +3,7 @@
 #if CELESTE_HAVE_MPI
 #include <chrono>
 #include <list>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -246,9 +247,24 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
         write_snapshot();
     };
 
+    // The next task, asked for while the running one ends (DtreeOptions: not at its start).
+    std::optional<scheduling::Task> prefetched;
+    auto poll = [&](Clock::time_point t0, double fraction_done) {
+      pump();
+      if (prefetched || !options.prefetch || !(fraction_done > 0)) return;
+      const double elapsed = seconds_since(t0);
+      const double remaining = elapsed * (1.0 - fraction_done) / fraction_done;
+      if (remaining > options.prefetch_lead_s()) return;
+      prefetched = dtree.next_task();
+      for (auto& m : dtree.take_outbox()) out.send(scheduling::encode_message(m), m.to, kTagScheduler);
+      if (prefetched) options.prefetch(static_cast<int>(st), prefetched->id);
+    };
     while (true) {
       pump();
-      if (const auto task = dtree.next_task()) {
+      std::optional<scheduling::Task> task;
+      task.swap(prefetched);
+      if (!task) task = dtree.next_task();
+      if (task) {
         // Requests for more work go out before the fit, so the next task is on its way.
         for (auto& m : dtree.take_outbox()) out.send(scheduling::encode_message(m), m.to, kTagScheduler);
         const auto t0 = Clock::now();
@@ -256,7 +272,8 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
         p.stage = static_cast<int>(st);
         p.region = task->id;
         p.rank = rank;
-        run_task(shared, static_cast<int>(st), task->id, p.work, pump);
+        run_task(shared, static_cast<int>(st), task->id, p.work,
+                 [&](double fraction_done) { poll(t0, fraction_done); });
         p.seconds = seconds_since(t0);
         session += p.work;
         ++me.tasks;
@@ -320,14 +337,21 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
   MPI_Reduce(mine, sum, kSummed, MPI_INT64_T, MPI_SUM, 0, comm);
   double imbalance = session.load_imbalance_s, imbalance_sum = 0;
   MPI_Reduce(&imbalance, &imbalance_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
-  constexpr int kActivityDoubles = 11;
+  if (options.image_counters) me.images = options.image_counters();
+  constexpr int kActivityDoubles = 19;
   const double act[kActivityDoubles] = {static_cast<double>(me.rank), static_cast<double>(me.tasks),
                                         static_cast<double>(me.sources), me.fitting_s, me.waiting_s,
                                         me.idle_s, static_cast<double>(me.rma.gets),
                                         static_cast<double>(me.rma.puts),
                                         static_cast<double>(me.rma.bytes_got),
                                         static_cast<double>(me.rma.bytes_put),
-                                        static_cast<double>(me.scheduler_messages)};
+                                        static_cast<double>(me.scheduler_messages),
+                                        me.images.wait_first_s, me.images.wait_late_s,
+                                        me.images.plan_s, static_cast<double>(me.images.loads),
+                                        static_cast<double>(me.images.hits),
+                                        static_cast<double>(me.images.evictions),
+                                        static_cast<double>(me.images.bytes_loaded),
+                                        me.images.read_s};
   std::vector<double> all_act(rank == 0 ? static_cast<std::size_t>(ranks) * kActivityDoubles : 0);
   MPI_Gather(act, kActivityDoubles, MPI_DOUBLE, all_act.data(), kActivityDoubles, MPI_DOUBLE, 0,
              comm);
@@ -361,10 +385,31 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
       x.rma = {static_cast<std::int64_t>(a[6]), static_cast<std::int64_t>(a[7]),
                static_cast<std::int64_t>(a[8]), static_cast<std::int64_t>(a[9])};
       x.scheduler_messages = static_cast<long>(a[10]);
+      x.images.wait_first_s = a[11];
+      x.images.wait_late_s = a[12];
+      x.images.plan_s = a[13];
+      x.images.loads = static_cast<long>(a[14]);
+      x.images.hits = static_cast<long>(a[15]);
+      x.images.evictions = static_cast<long>(a[16]);
+      x.images.bytes_loaded = static_cast<std::int64_t>(a[17]);
+      x.images.read_s = a[18];
       result.ranks.push_back(x);
     }
   }
   return result;
+}
+
+std::vector<double> allgather_doubles(MPI_Comm comm, const std::vector<double>& mine) {
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  const int count = static_cast<int>(mine.size());
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), offsets(static_cast<std::size_t>(ranks), 0);
+  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+  for (int r = 1; r < ranks; ++r) offsets[r] = offsets[r - 1] + counts[r - 1];
+  std::vector<double> all(static_cast<std::size_t>(offsets.back() + counts.back()));
+  MPI_Allgatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(),
+                 MPI_DOUBLE, comm);
+  return all;
 }
 
 }  // namespace celeste::inference

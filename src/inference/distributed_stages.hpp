@@ -28,6 +28,11 @@ struct DistributedOptions {
   // Rank 0, after each finished task is recorded: the work of every finished task so far
   // (earlier sessions included) and the task's stage (0-based), for the progress lines.
   std::function<void(const WorkCounters& finished, int stage)> on_task_recorded;
+  // Prefetch: the rank asks for its next task once the running one is expected to end within
+  // prefetch_lead_s() (the images' loading time), and calls prefetch(stage, region) with it.
+  std::function<void(int stage, int region)> prefetch;
+  std::function<double()> prefetch_lead_s;
+  std::function<ImageLoadingCounters()> image_counters;  // this rank's, for the report
 };
 
 struct DistributedResult {
@@ -39,10 +44,11 @@ struct DistributedResult {
 
 // Fits region `region` of stage `stage` (0-based), reading and writing `shared`, adding its
 // work to `work`; `state` holds the task's progress (a resumed partial region continues).
-// `poll` is called between chunks of fits: the rank serves its scheduler messages (its
-// children's requests) while it works.
+// `poll(fraction done)` is called between chunks of fits: the rank serves its scheduler
+// messages (its children's requests) while it works, and asks for its next task ahead.
 using TaskRunner = std::function<void(CatalogState& shared, int stage, int region,
-                                      WorkCounters& work, const std::function<void()>& poll)>;
+                                      WorkCounters& work,
+                                      const std::function<void(double)>& poll)>;
 
 // Collective over options.comm. `state` is the same on every rank on entry (fresh or read from
 // a checkpoint) and `shared` holds it. `region_costs[stage][region]` orders the tasks;
@@ -53,6 +59,9 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
                                          const std::vector<std::vector<std::vector<int>>>& region_targets,
                                          const TaskRunner& run_task,
                                          const DistributedOptions& options);
+
+// Every rank's `mine`, concatenated in rank order, on every rank (collective).
+std::vector<double> allgather_doubles(MPI_Comm comm, const std::vector<double>& mine);
 
 }  // namespace celeste::inference
 #endif

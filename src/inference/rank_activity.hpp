@@ -10,6 +10,16 @@ struct RmaCounters {
   std::int64_t bytes_got = 0, bytes_put = 0;
 };
 
+// A rank's image loading (io/image_cache.hpp): what its tasks waited for and what it read.
+struct ImageLoadingCounters {
+  double wait_first_s = 0;  // waiting for the images of a stage's first task on this rank
+  double wait_late_s = 0;   // waiting for other tasks' images (a prefetch that came late)
+  double plan_s = 0;        // loading this rank's share of the images for the plan
+  double read_s = 0;        // the loader thread's time reading images (plan and tasks)
+  long loads = 0, hits = 0, evictions = 0;
+  std::int64_t bytes_loaded = 0;
+};
+
 struct RankActivity {
   int rank = 0;
   int tasks = 0;
@@ -19,6 +29,7 @@ struct RankActivity {
   double idle_s = 0;            // after its last task until the stage ended, over stages
   RmaCounters rma;
   long scheduler_messages = 0;  // sent + received
+  ImageLoadingCounters images;
 };
 
 struct TaskTime {

@@ -34,6 +34,8 @@
 #include "io/catalog_entries.hpp"
 #include "io/catalog_output.hpp"
 #include "io/generic_images.hpp"
+#include "io/image_cache.hpp"
+#include "io/image_index.hpp"
 #include "io/input_warning.hpp"
 #include "io/model_images.hpp"
 #include "io/photoobj.hpp"
@@ -66,56 +68,141 @@ constexpr int kChunkTargetsPerThread = 16;
 // end of each stage.
 constexpr double kProgressSeconds = 10.0;
 constexpr double kVerboseProgressSeconds = 1.0;
+// execution.image_cache_mb when 0 or absent (docs/decisions.md "Task-local images").
+constexpr double kDefaultImageCacheMb = 4096;
+// A distributed rank asks for its next task when the running one is expected to end within
+// kPrefetchLeadFactor loading times of a task's images plus kPrefetchLeadMarginS.
+constexpr double kPrefetchLeadFactor = 2.0;
+constexpr double kPrefetchLeadMarginS = 0.2;
 
-std::vector<survey::Image> load_images(const config::RunConfig& cfg) {
-  std::vector<survey::Image> images;
+// The footprint index of every input image, from the headers only (io/image_index.hpp).
+std::vector<io::ImageFootprint> index_images(const config::RunConfig& cfg) {
+  std::vector<io::ImageFootprint> index;
   for (const auto& src : cfg.images) {
+    std::vector<io::ImageFootprint> v;
     if (src.format == "generic") {
       for (const auto& path : src.paths) {
-        auto v = io::read_generic_images(path);
-        for (auto& im : v) images.push_back(std::move(im));
+        auto w = io::index_generic_file(path);
+        v.insert(v.end(), std::make_move_iterator(w.begin()), std::make_move_iterator(w.end()));
       }
     } else {
-      auto v = io::read_sdss_field(src.directory, src.run, src.camcol, src.field, src.bands,
-                                   cfg.model.psf_components);
-      for (auto& im : v) images.push_back(std::move(im));
+      v = io::index_sdss_field(src.directory, src.run, src.camcol, src.field, src.bands,
+                               cfg.model.psf_components);
     }
+    index.insert(index.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
   }
-  if (images.empty()) throw InputError(cfg.file + ": no images to process");
-  for (const auto& im : images)
-    if (im.psf.empty() || static_cast<int>(im.psf.size()) > model::kMaxPsfComponents)
-      throw InputError(im.source + ": PSF has " + std::to_string(im.psf.size()) +
-                       " Gaussian components; this build supports 1.." +
-                       std::to_string(model::kMaxPsfComponents));
-  return images;
+  if (index.empty()) throw InputError(cfg.file + ": no images to process");
+  return index;
+}
+
+void check_psf(const survey::Image& im) {
+  if (im.psf.empty() || static_cast<int>(im.psf.size()) > model::kMaxPsfComponents)
+    throw InputError(im.source + ": PSF has " + std::to_string(im.psf.size()) +
+                     " Gaussian components; this build supports 1.." +
+                     std::to_string(model::kMaxPsfComponents));
 }
 
 // model.md §8.3 bad sky: in the first i-band image containing the source, the claimed sky at
 // the source (electrons) plus a margin is below the median of the unmasked pixels within
 // ±kBadSkyHalfBoxPx; the margin is kBadSkyMarginElectrons or 3σ of the Poisson noise.
+// −1: `im` is not an i-band image containing the source; else whether its sky is bad there.
 constexpr int kBadSkyHalfBoxPx = 50;
 constexpr double kBadSkyMarginElectrons = 5.0;
-bool bad_sky(const survey::CatalogEntry& e, const std::vector<survey::Image>& images) {
-  for (const auto& im : images) {
-    if (im.band != survey::kBandI) continue;
-    const auto p = im.wcs.world_to_pix(e.ra, e.dec);
-    const int h = static_cast<int>(std::lround(p[0])), w = static_cast<int>(std::lround(p[1]));
-    if (h < 1 || h > im.width || w < 1 || w > im.height) continue;
-    std::vector<float> box;
-    const int r = kBadSkyHalfBoxPx;
-    for (int ww = std::max(1, w - r); ww <= std::min(im.height, w + r); ++ww)
-      for (int hh = std::max(1, h - r); hh <= std::min(im.width, h + r); ++hh) {
-        const float x = im.pixels[im.index(hh, ww)];
-        if (!std::isnan(x)) box.push_back(x);
-      }
-    if (box.empty()) return false;
-    std::nth_element(box.begin(), box.begin() + box.size() / 2, box.end());
-    const double claimed = im.iota[h - 1] * im.sky[im.index(h, w)];
-    // model.md uses a fixed 5 e- margin; we also require 3 sigma of one pixel's Poisson noise so
-    // that deep synthetic/modern skies (1000+ e-) are not all flagged (docs/decisions.md).
-    return claimed + std::max(kBadSkyMarginElectrons, 3.0 * std::sqrt(claimed)) < box[box.size() / 2];
+int bad_sky_in(const survey::CatalogEntry& e, const survey::Image& im) {
+  if (im.band != survey::kBandI) return -1;
+  const auto p = im.wcs.world_to_pix(e.ra, e.dec);
+  const int h = static_cast<int>(std::lround(p[0])), w = static_cast<int>(std::lround(p[1]));
+  if (h < 1 || h > im.width || w < 1 || w > im.height) return -1;
+  std::vector<float> box;
+  const int r = kBadSkyHalfBoxPx;
+  for (int ww = std::max(1, w - r); ww <= std::min(im.height, w + r); ++ww)
+    for (int hh = std::max(1, h - r); hh <= std::min(im.width, h + r); ++hh) {
+      const float x = im.pixels[im.index(hh, ww)];
+      if (!std::isnan(x)) box.push_back(x);
+    }
+  if (box.empty()) return 0;
+  std::nth_element(box.begin(), box.begin() + box.size() / 2, box.end());
+  const double claimed = im.iota[h - 1] * im.sky[im.index(h, w)];
+  // model.md uses a fixed 5 e- margin; we also require 3 sigma of one pixel's Poisson noise so
+  // that deep synthetic/modern skies (1000+ e-) are not all flagged (docs/decisions.md).
+  return claimed + std::max(kBadSkyMarginElectrons, 3.0 * std::sqrt(claimed)) < box[box.size() / 2];
+}
+
+// What the plan needs of the pixels, per (source, image) patch: its box, radius, Jacobian
+// and active-pixel count, and the bad-sky test; each rank computes it for its share of the
+// images (image n on rank n mod ranks) and all ranks get every rank's (docs/scheduling.md).
+struct PatchPlan {
+  model::SurveyPatches patches;   // boxes, radii, Jacobians; no active pixels, no stamps
+  std::vector<double> work;       // per source: active pixels over images
+  std::vector<char> bad_sky;      // per target
+  double load_s = 0;              // this rank's loading of its share
+};
+constexpr int kPatchRecordDoubles = 13;
+
+PatchPlan plan_patches(const survey::Catalog& catalog, const std::vector<char>& is_target,
+                       io::ImageCache& cache, const model::PatchOptions& options, int rank,
+                       int ranks) {
+  const int S = static_cast<int>(catalog.size());
+  const int N = static_cast<int>(cache.images().size());
+  PatchPlan plan;
+  std::vector<double> mine;
+  for (int n = rank; n < N; n += ranks) {
+    plan.load_s += cache.acquire({n});
+    if (n + ranks < N) cache.prefetch({n + ranks});  // read while this one's patches are made
+    const survey::Image& im = cache.images()[n];
+    check_psf(im);
+    for (int s = 0; s < S; ++s) {
+      const auto p = model::source_patch(catalog[s], im, n, options);
+      if (!p) continue;
+      const double rec[kPatchRecordDoubles] = {
+          static_cast<double>(s), static_cast<double>(n), static_cast<double>(p->h0),
+          static_cast<double>(p->h1), static_cast<double>(p->w0), static_cast<double>(p->w1),
+          p->radius, static_cast<double>(p->active_count()), p->jac[0], p->jac[1], p->jac[2],
+          p->jac[3], static_cast<double>(is_target[s] ? bad_sky_in(catalog[s], im) : -1)};
+      mine.insert(mine.end(), rec, rec + kPatchRecordDoubles);
+    }
   }
-  return false;
+#if CELESTE_HAVE_MPI
+  const std::vector<double> all = ranks > 1 ? allgather_doubles(MPI_COMM_WORLD, mine) : mine;
+#else
+  const std::vector<double>& all = mine;
+#endif
+  // Records in (source, image) order, as build_patches lists them.
+  const std::size_t count = all.size() / kPatchRecordDoubles;
+  std::vector<std::size_t> order(count);
+  for (std::size_t i = 0; i < count; ++i) order[i] = i;
+  auto key = [&](std::size_t i) {
+    return std::make_pair(all[i * kPatchRecordDoubles], all[i * kPatchRecordDoubles + 1]);
+  };
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  plan.patches.by_source.resize(S);
+  plan.patches.max_radius.assign(S, 0.0);
+  plan.patches.neighbor_light_in_box = options.neighbor_light_in_box;
+  plan.work.assign(S, 0.0);
+  plan.bad_sky.assign(S, 0);
+  std::vector<char> bad_sky_known(S, 0);
+  for (std::size_t i : order) {
+    const double* r = all.data() + i * kPatchRecordDoubles;
+    const int s = static_cast<int>(r[0]);
+    model::SourcePatch p;
+    p.image = static_cast<int>(r[1]);
+    p.h0 = static_cast<int>(r[2]);
+    p.h1 = static_cast<int>(r[3]);
+    p.w0 = static_cast<int>(r[4]);
+    p.w1 = static_cast<int>(r[5]);
+    p.radius = r[6];
+    p.jac = {r[8], r[9], r[10], r[11]};
+    p.u0 = {catalog[s].ra, catalog[s].dec};
+    plan.work[s] += r[7];
+    plan.patches.max_radius[s] = std::max(plan.patches.max_radius[s], p.radius);
+    if (r[12] >= 0 && !bad_sky_known[s]) {  // the first i-band image containing it decides
+      plan.bad_sky[s] = r[12] > 0;
+      bad_sky_known[s] = 1;
+    }
+    plan.patches.by_source[s].push_back(std::move(p));
+  }
+  model::find_neighbors(plan.patches, N);
+  return plan;
 }
 
 // The sources a region's fits read besides its targets: their neighbours that are not
@@ -271,8 +358,13 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   auto t = Clock::now();
   std::optional<runtime::ProfilingRegion> phase(std::in_place, "Celeste::load_images");
   log::info("celeste run: loading images: " + images_to_load(cfg));
-  const auto images = load_images(cfg);
-  rep.images = static_cast<int>(images.size());
+  // The footprint index (headers only); pixels are read by the cache when a task needs them.
+  const std::vector<io::ImageFootprint> image_index = index_images(cfg);
+  rep.images = static_cast<int>(image_index.size());
+  rep.image_cache_mb = cfg.execution.image_cache_mb > 0 ? cfg.execution.image_cache_mb
+                                                        : kDefaultImageCacheMb;
+  io::ImageCache cache(image_index, static_cast<std::size_t>(rep.image_cache_mb * 1e6));
+  const std::vector<survey::Image>& images = cache.images();  // headers until loaded
   rep.timings.image_loading = seconds_since(t);
   {
     double pixels = 0;
@@ -330,7 +422,14 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   patch_options.pixelized_stars = variant_k;
   patch_options.neighbor_light_in_box = variant_k;
   patch_options.radius_from_both_types = variant_k;
-  const model::SurveyPatches patches = model::build_patches(catalog, images, patch_options);
+  // Patches' boxes, active-pixel counts and neighbours, each rank loading its share of the
+  // images; a task builds its own patches' pixels from the images it loads.
+  const PatchPlan patch_plan = plan_patches(catalog, is_target, cache, patch_options, rep.rank,
+                                            rep.ranks);
+  rep.image_loading.plan_s = patch_plan.load_s;
+  rep.timings.image_loading += patch_plan.load_s;
+  const model::SurveyPatches& patches = patch_plan.patches;
+  const std::vector<double>& work = patch_plan.work;
   {
     // Fixed neighbours are the non-targets some target's fit sees; the others take no part.
     std::vector<char> neighbor(S, 0);
@@ -344,9 +443,6 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
                           "them, %d sources outside the region unused",
                           rep.targets, rep.fixed_neighbors, rep.unused_sources));
   }
-  std::vector<double> work(S, 0.0);
-  for (int s = 0; s < S; ++s)
-    for (const auto& p : patches.by_source[s]) work[s] += static_cast<double>(p.active_count());
 
   RunState state;  // what a checkpoint saves: parameters, fit records, progress
   state.fingerprint = fingerprint;
@@ -381,7 +477,68 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   }
   rep.stages = static_cast<int>(stage_list.size());
   for (const auto* st : stage_list) rep.regions += static_cast<int>(st->size());
-  rep.timings.setup = seconds_since(t);
+  rep.timings.setup = seconds_since(t) - patch_plan.load_s;
+
+  // The images each task loads: the index's images meeting the box of its sources (targets
+  // and their neighbours) grown by their largest patch radius (+1 px, diagonal, at the
+  // coarsest pixel scale), where every patch box of those sources lies; and any image a patch
+  // of its sources lies on that the footprint box missed (warned about: a bug or RA 0/360).
+  double max_deg_per_px = 0;
+  for (const auto& fp : image_index) {
+    const auto& c = fp.header.wcs.cd();
+    max_deg_per_px =
+        std::max(max_deg_per_px, std::sqrt(std::fabs(c[0][0] * c[1][1] - c[0][1] * c[1][0])));
+  }
+  std::vector<std::vector<std::vector<int>>> task_images(stage_list.size());
+  std::vector<std::vector<std::vector<int>>> task_sources(stage_list.size());
+  bool warned_halo = false;
+  // This rank's image loading so far (the report's image_loading, docs/run.md).
+  auto image_counters = [&] {
+    ImageLoadingCounters c = rep.image_loading;
+    const io::ImageCacheStats cs = cache.stats();
+    c.loads = cs.loads;
+    c.hits = cs.hits;
+    c.evictions = cs.evictions;
+    c.bytes_loaded = cs.bytes_loaded;
+    c.read_s = cs.load_s;
+    return c;
+  };
+  for (std::size_t st = 0; st < stage_list.size(); ++st)
+    for (const auto& region : *stage_list[st]) {
+      std::vector<int> sources = task_neighbors(region.targets, patches);
+      sources.insert(sources.end(), region.targets.begin(), region.targets.end());
+      std::sort(sources.begin(), sources.end());
+      std::array<double, 4> box{1e300, -1e300, 1e300, -1e300};
+      double radius_px = 0;
+      for (int src : sources) {
+        box = {std::min(box[0], catalog[src].ra), std::max(box[1], catalog[src].ra),
+               std::min(box[2], catalog[src].dec), std::max(box[3], catalog[src].dec)};
+        radius_px = std::max(radius_px, patches.max_radius[src]);
+      }
+      std::vector<int> ims;
+      if (!sources.empty())
+        ims = io::images_meeting(image_index, box,
+                                 (radius_px + 1.0) * std::sqrt(2.0) * max_deg_per_px);
+      std::vector<int> needed;
+      for (int src : sources)
+        for (const auto& p : patches.by_source[src]) needed.push_back(p.image);
+      std::sort(needed.begin(), needed.end());
+      needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+      std::vector<int> missed;
+      std::set_difference(needed.begin(), needed.end(), ims.begin(), ims.end(),
+                          std::back_inserter(missed));
+      if (!missed.empty()) {
+        if (!warned_halo && rep.rank == 0)
+          io::warn_input(images[missed.front()].source +
+                         ": the footprint index missed an image a region's sources lie on; it "
+                         "is loaded too (a footprint across RA 0/360 or near a pole)");
+        warned_halo = true;
+        ims.insert(ims.end(), missed.begin(), missed.end());
+        std::sort(ims.begin(), ims.end());
+      }
+      task_images[st].push_back(std::move(ims));
+      task_sources[st].push_back(std::move(sources));
+    }
 
   // ---------------------------------------------------------------- inference
   model::FitOptions fit_options;
@@ -496,10 +653,43 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   // results are in task_params / task_records, and `after_chunk(chunk targets)` runs after
   // each chunk. Putting them back is the caller's: per chunk in one process (a checkpoint can
   // fall inside a round), once at the end in a distributed run.
+  // A task's patches, with their active pixels and star stamps, from its loaded images.
+  model::SurveyPatches task_patches;
+  task_patches.by_source.resize(S);
+  task_patches.neighbors = patches.neighbors;
+  task_patches.max_radius = patches.max_radius;
+  task_patches.neighbor_light_in_box = patches.neighbor_light_in_box;
+  std::vector<int> task_patch_sources;  // whose by_source is filled
+  std::size_t stage_of_last_task = stage_list.size();
+  std::vector<int> prefetch_next;  // one process: the next task's images, known in advance
+  auto prepare_task = [&](std::size_t st, std::size_t reg) {
+    const double waited = cache.acquire(task_images[st][reg]);
+    // A stage's first task on a rank cannot be prefetched in a distributed run (the scheduler
+    // hands out a stage's tasks once the previous stage has ended).
+    (st != stage_of_last_task ? rep.image_loading.wait_first_s : rep.image_loading.wait_late_s) +=
+        waited;
+    stage_of_last_task = st;
+    if (!prefetch_next.empty()) cache.prefetch(prefetch_next);
+    for (int src : task_patch_sources) task_patches.by_source[src].clear();
+    task_patches.star_stamps.clear();
+    task_patch_sources = task_sources[st][reg];
+    for (int src : task_patch_sources)
+      for (int n : task_images[st][reg])
+        if (auto p = model::source_patch(catalog[src], images[n], n, patch_options))
+          task_patches.by_source[src].push_back(std::move(*p));
+    model::attach_star_stamps(task_patches, images, patch_options);
+  };
   auto fit_region = [&](CatalogState& shared, std::size_t st, std::size_t reg, WorkCounters& work,
-                        const std::function<void(const std::vector<int>&)>& after_chunk) {
+                        const std::function<void(const std::vector<int>&, double)>& after_chunk) {
     const auto& rounds = planned[st][reg].rounds;
     const std::vector<int>& region_targets = (*stage_list[st])[reg].targets;
+    prepare_task(st, reg);
+    std::int64_t planned_fits = 0, fits_before = 0;  // targets over rounds: the fraction done
+    for (std::size_t k = 0; k < rounds.size(); ++k) {
+      planned_fits += static_cast<std::int64_t>(rounds[k].size());
+      if (static_cast<std::int64_t>(k) < state.rounds_done[st][reg])
+        fits_before += static_cast<std::int64_t>(rounds[k].size());
+    }
     shared.get_start(task_neighbors(region_targets, patches), task_params);
     shared.get_current(region_targets, task_params, task_records);
     std::int64_t& next_done = state.next_round_targets_done[st][reg];
@@ -522,7 +712,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           // One target after another (a move refits its close neighbours), in the round's
           // fixed order: the result does not depend on threads or ranks.
           for (int s : targets) {
-            const auto move = try_star_hypothesis(images, patches, task_params, task_records, boxes,
+            const auto move = try_star_hypothesis(images, task_patches, task_params, task_records, boxes,
                                                   movable, s, fit_options, hypothesis_options);
             work += move.work;
             changed.insert(changed.end(), move.changed.begin(), move.changed.end());
@@ -533,7 +723,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           // One target after another, each against its neighbours' final state, in the round's
           // fixed order: the result does not depend on threads or ranks.
           for (int s : targets) {
-            const auto call = decide_type_by_evidence(images, patches, task_params, task_records,
+            const auto call = decide_type_by_evidence(images, task_patches, task_params, task_records,
                                                       boxes, s, fit_options, evidence_options);
             work += call.work;
             work.type_evidence_calls += call.evaluated ? 1 : 0;
@@ -543,7 +733,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           std::vector<SourceBounds> chunk_boxes;
           for (int s : targets) chunk_boxes.push_back(boxes[s]);
           const auto tr0 = Clock::now();
-          const auto fits = model::fit_targets(images, patches, task_params, targets, chunk_boxes,
+          const auto fits = model::fit_targets(images, task_patches, task_params, targets, chunk_boxes,
                                                fit_options);
           const double wall = seconds_since(tr0);
           const int size = static_cast<int>(targets.size());
@@ -560,7 +750,9 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         const bool round_done = end == round_size;
         next_done = round_done ? 0 : end;
         if (round_done) state.rounds_done[st][reg] = k + 1;
-        if (after_chunk) after_chunk(changed);
+        const double fraction = static_cast<double>(fits_before + end) / std::max<std::int64_t>(1, planned_fits);
+        if (round_done) fits_before += round_size;
+        if (after_chunk) after_chunk(changed, fraction);
         if (round_done) break;
       }
     }
@@ -604,7 +796,15 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
       for (std::size_t reg = 0; reg < planned[st].size(); ++reg) {
         if (state.rounds_done[st][reg] == state.rounds_total[st][reg]) continue;
         const auto t_region = Clock::now();
-        fit_region(local_state, st, reg, work_done, [&](const std::vector<int>& targets) {
+        prefetch_next.clear();  // the next unfinished task's images, this stage or the next
+        for (std::size_t s2 = st, r2 = reg + 1; s2 < stage_list.size() && prefetch_next.empty();
+             ++s2, r2 = 0)
+          for (; r2 < planned[s2].size(); ++r2)
+            if (state.rounds_done[s2][r2] < state.rounds_total[s2][r2]) {
+              prefetch_next = task_images[s2][r2];
+              break;
+            }
+        fit_region(local_state, st, reg, work_done, [&](const std::vector<int>& targets, double) {
           // The chunk's results in the state, so that a checkpoint inside a round has them.
           local_state.put_current(targets, task_params, task_records);
           if (seconds_since(last_checkpoint) >= cfg.output.checkpoint_seconds)
@@ -638,16 +838,34 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     dopt.checkpoint_path = plan.checkpoint;
     dopt.fitting_s_before = inference_before;
     dopt.on_task_recorded = [&](const WorkCounters& finished, int stage) {
-      const long done = finished.fits - finished.star_hypothesis_fits;
+      const long done =
+          finished.fits - finished.star_hypothesis_fits - finished.type_evidence_fits;
       if (done < fits_total_planned && seconds_since(last_progress) <= progress_seconds) return;
       progress_line(log::format("stage %d/%d", stage + 1, rep.stages), done);
     };
+    double images_per_task = 0;
+    long task_count = 0;
+    for (const auto& stage : task_images)
+      for (const auto& ims : stage) {
+        images_per_task += static_cast<double>(ims.size());
+        ++task_count;
+      }
+    images_per_task /= std::max(1L, task_count);
+    dopt.prefetch = [&](int st, int reg) { cache.prefetch(task_images[st][reg]); };
+    // Ask for the next task about one image-loading time (with a margin) before the running
+    // one ends (docs/decisions.md "Distributed scheduler": not at its start).
+    dopt.prefetch_lead_s = [&] {
+      const io::ImageCacheStats cs = cache.stats();
+      const double per_image = cs.loads > 0 ? cs.load_s / static_cast<double>(cs.loads) : 0.0;
+      return kPrefetchLeadFactor * per_image * images_per_task + kPrefetchLeadMarginS;
+    };
+    dopt.image_counters = [&] { return image_counters(); };
     const DistributedResult dist = run_stages_distributed(
         state, shared, region_costs, region_targets,
         [&](CatalogState& task_state, int st, int reg, WorkCounters& work,
-            const std::function<void()>& poll) {
+            const std::function<void(double)>& poll) {
           fit_region(task_state, static_cast<std::size_t>(st), static_cast<std::size_t>(reg),
-                     work, [&](const std::vector<int>&) { poll(); });
+                     work, [&](const std::vector<int>&, double fraction) { poll(fraction); });
           task_state.put_current(region_targets[st][reg], task_params, task_records);
         },
         dopt);
@@ -678,6 +896,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   rep.type_evidence_fits = work_done.type_evidence_fits;
   rep.type_evidence_evaluations = work_done.type_evidence_evaluations;
   rep.timings.load_imbalance = work_done.load_imbalance_s;
+  rep.image_loading = image_counters();
 
   if (fitted_on) rep.backend = fitted_on;
 
@@ -690,7 +909,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     r.ra_init = catalog[s].ra;
     r.dec_init = catalog[s].dec;
     r.params = params[s];
-    r.bad_sky = bad_sky(catalog[s], images);
+    r.bad_sky = patch_plan.bad_sky[s] != 0;
     if (r.status_code != optimizer::not_fitted && !patches.by_source[s].empty())
       r.gal_position_angle_deg = survey::sky_position_angle_deg(
           params[s][param::angle], patches.by_source[s].front().jac, params[s][param::dec]);
@@ -740,6 +959,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   rep.outputs = {plan.catalog_fits, plan.catalog_hdf5};
   if (cfg.output.model_images)
     for (std::size_t n = 0; n < images.size(); ++n) {
+      cache.acquire({static_cast<int>(n)});  // every image of the run, one at a time
       // Every source at its current parameters: targets fitted, neighbours at their start.
       const std::string path = model_image_path(plan, static_cast<int>(n), images[n].band);
       io::write_model_image_file(outputs.add(path), images[n],

@@ -83,6 +83,8 @@ struct RunReport {
   int rank = 0, ranks = 1;
   int scheduler_fanout = 0;
   std::vector<RankActivity> rank_activity;
+  double image_cache_mb = 0;             // execution.image_cache_mb in effect
+  ImageLoadingCounters image_loading;    // this process (rank 0's in a distributed run)
   std::vector<TaskTime> task_times;
   // Memory and threads (docs/run.md "Running on KNL / HBM nodes"): where the hot arrays went
   // and their bytes per memory space, this process's peak resident memory, the thread layout.

@@ -52,6 +52,20 @@ std::string catalog_rows_json(const RunReport& r) {
   return o.str();
 }
 
+// The image-loading counters as JSON members (docs/run.md "report.json keys").
+std::string image_loading_json(const ImageLoadingCounters& c) {
+  std::ostringstream o;
+  o << "\"image_loading_s\": " << json_number(c.wait_first_s + c.wait_late_s)
+    << ", \"image_loading_first_task_s\": " << json_number(c.wait_first_s)
+    << ", \"image_loading_late_s\": " << json_number(c.wait_late_s)
+    << ", \"image_loading_plan_s\": " << json_number(c.plan_s)
+    << ", \"images_loaded\": " << c.loads << ", \"image_cache_hits\": " << c.hits
+    << ", \"image_cache_evictions\": " << c.evictions
+    << ", \"image_bytes_loaded\": " << c.bytes_loaded
+    << ", \"image_read_s\": " << json_number(c.read_s);
+  return o.str();
+}
+
 }  // namespace
 
 std::string report_json(const RunReport& r) {
@@ -125,6 +139,9 @@ std::string report_json(const RunReport& r) {
     << ", \"resumed\": " << (r.resumed ? "true" : "false")
     << ", \"resumed_fits\": " << r.resumed_fits << ", \"resumed_rounds\": " << r.resumed_rounds
     << ", \"resumed_inference_s\": " << json_number(r.resumed_inference_s) << "},\n";
+  // Task-local images (docs/run.md): this process's (rank 0's in a distributed run).
+  o << "  \"image_cache_mb\": " << json_number(r.image_cache_mb) << ",\n  \"image_loading\": {"
+    << image_loading_json(r.image_loading) << "},\n";
   // Distributed runs: per rank (docs/run.md) and per task (input of `celeste schedule-sim`).
   o << "  \"mpi_ranks\": " << r.ranks << ",\n  \"scheduler_fanout\": " << r.scheduler_fanout
     << ",\n  \"ranks\": [";
@@ -136,7 +153,8 @@ std::string report_json(const RunReport& r) {
       << ", \"load_imbalance_s\": " << json_number(a.idle_s) << ", \"rma_gets\": " << a.rma.gets
       << ", \"rma_puts\": " << a.rma.puts << ", \"rma_bytes_got\": " << a.rma.bytes_got
       << ", \"rma_bytes_put\": " << a.rma.bytes_put
-      << ", \"scheduler_messages\": " << a.scheduler_messages << "}";
+      << ", \"scheduler_messages\": " << a.scheduler_messages << ", "
+      << image_loading_json(a.images) << "}";
   }
   o << (r.rank_activity.empty() ? "" : "\n  ") << "],\n  \"tasks\": [";
   for (std::size_t i = 0; i < r.task_times.size(); ++i) {
@@ -208,6 +226,28 @@ std::string report_summary(const RunReport& r) {
       std::snprintf(buf, sizeof buf, "    warning %-20s %d sources\n", name.c_str(), count);
       o << buf;
     }
+  {
+    ImageLoadingCounters total = r.image_loading;
+    if (!r.rank_activity.empty()) {
+      total = {};
+      for (const auto& a : r.rank_activity) {
+        total.wait_first_s += a.images.wait_first_s;
+        total.wait_late_s += a.images.wait_late_s;
+        total.plan_s += a.images.plan_s;
+        total.loads += a.images.loads;
+        total.hits += a.images.hits;
+        total.evictions += a.images.evictions;
+        total.bytes_loaded += a.images.bytes_loaded;
+      }
+    }
+    std::snprintf(buf, sizeof buf,
+                  "  images: %ld loads (%.1f MB), %ld cache hits, %ld evictions (cache %.0f MB); "
+                  "waits: plan %.2f s, first tasks %.2f s, late prefetch %.2f s\n",
+                  total.loads, static_cast<double>(total.bytes_loaded) / 1e6, total.hits,
+                  total.evictions, r.image_cache_mb, total.plan_s, total.wait_first_s,
+                  total.wait_late_s);
+    o << buf;
+  }
   if (!r.rank_activity.empty()) {
     const RankActivity* worst = &r.rank_activity.front();
     for (const auto& a : r.rank_activity)

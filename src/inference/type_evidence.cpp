@@ -97,7 +97,7 @@ double adaptive_simpson(const std::function<double(double)>& g, double a, double
 // second pass (re-using the cached values of g) tightens it to the first result.
 double integrate_through(const std::function<double(double)>& g, double a, double x_star, double b,
                          double rel_tol, int max_depth) {
-  constexpr int kPanelsPerSide = 2;
+  constexpr int kPanelsPerSide = 1;
   std::vector<double> nodes;
   auto side = [&](double lo, double hi) {
     if (hi <= lo) return;

@@ -211,13 +211,41 @@ survey::Image to_model_units(RawEpoch&& e) {
 
 }  // namespace
 
-std::vector<survey::Image> read_generic_images(const std::string& path) {
+namespace {
+
+// The metadata of an image HDU without its pixels (the file is positioned on it).
+survey::Image read_image_header(const FitsFile& f) {
+  survey::Image img;
+  img.source = hdu_label(f);
+  const std::vector<long> shape = f.image_shape();
+  if (shape.size() != 2)
+    f.fail_input("image HDU has " + std::to_string(shape.size()) + " axes; a 2-D image is needed");
+  const auto width = checked_integer<int>(shape[0], 1, kIntMax);
+  const auto height = checked_integer<int>(shape[1], 1, kIntMax);
+  if (!width || !height)
+    f.fail_input("image of " + std::to_string(shape[0]) + " x " + std::to_string(shape[1]) +
+                 " pixels: each side must be 1.." + std::to_string(kIntMax));
+  img.width = *width;
+  img.height = *height;
+  img.wcs = read_wcs(f);
+  img.band = read_band(f);
+  img.run = read_optional_int(f, "RUN");
+  img.camcol = read_optional_int(f, "CAMCOL");
+  img.field = read_optional_int(f, "FIELD");
+  return img;
+}
+
+// Walks the file's HDUs: every image (wanted < 0) or only the wanted-th (0-based) in full;
+// with headers_only, the others' headers (image_header) instead.
+std::vector<survey::Image> walk_generic_file(const std::string& path, int wanted,
+                                             bool headers_only) {
   FitsFile f = FitsFile::open_read(path);
   const int n = f.num_hdus();
   std::vector<survey::Image> images;
   std::vector<int> epochs_per_band(survey::kNumBands, 0);
   RawEpoch current;
-  bool have_current = false;
+  bool have_current = false, skipping = false;
+  int ordinal = -1;
   auto finish = [&] {
     if (!have_current) return;
     current.image.epoch = epochs_per_band[current.image.band]++;
@@ -236,10 +264,19 @@ std::vector<survey::Image> read_generic_images(const std::string& path) {
     const std::string name = extname(f);
     if (f.has_key("CRPIX1") && name != kCalibVecExt && name != kSkyMapExt) {
       finish();
+      ++ordinal;
+      skipping = headers_only || (wanted >= 0 && ordinal != wanted);
+      if (skipping) {
+        survey::Image header = read_image_header(f);
+        header.epoch = epochs_per_band[header.band]++;
+        if (headers_only) images.push_back(std::move(header));
+        continue;
+      }
       current = read_image_hdu(f);
       have_current = true;
       continue;
     }
+    if (skipping) continue;  // a companion of an image not read
     if (!have_current)
       f.fail_input("HDU without a WCS (missing keyword CRPIX1) where an image HDU was "
                    "expected: it would be an inverse-variance or companion HDU with no image "
@@ -251,9 +288,27 @@ std::vector<survey::Image> read_generic_images(const std::string& path) {
   }
   finish();
   if (images.empty())
-    throw InputError(path + ": no image HDU (a 2-D image with a WCS) in " +
-                     std::to_string(n) + " HDU(s)");
+    throw InputError(path + ": " +
+                     (wanted >= 0 && ordinal >= 0
+                          ? "no image " + std::to_string(wanted + 1) + " (the file holds " +
+                                std::to_string(ordinal + 1) + ")"
+                          : "no image HDU (a 2-D image with a WCS) in " + std::to_string(n) +
+                                " HDU(s)"));
   return images;
+}
+
+}  // namespace
+
+std::vector<survey::Image> read_generic_images(const std::string& path) {
+  return walk_generic_file(path, -1, false);
+}
+
+std::vector<survey::Image> read_generic_image_headers(const std::string& path) {
+  return walk_generic_file(path, -1, true);
+}
+
+survey::Image read_generic_image(const std::string& path, int ordinal) {
+  return std::move(walk_generic_file(path, ordinal, false).front());
 }
 
 // ---------------------------------------------------------------------------------- write

@@ -32,6 +32,14 @@ namespace celeste::io {
 // WCS, a zero-size image, a malformed PSF or an HDU layout that is not the one above.
 std::vector<survey::Image> read_generic_images(const std::string& path);
 
+// The images of the file without pixels (source, band, width, height, WCS, run/camcol/field,
+// epoch; pixels, sky, iota and PSF empty), from the headers only: the footprint index's input.
+std::vector<survey::Image> read_generic_image_headers(const std::string& path);
+
+// Image `ordinal` (0-based, file order) of the file, as read_generic_images gives it, reading
+// only its own HDUs' data.
+survey::Image read_generic_image(const std::string& path, int ordinal);
+
 // Per-band detector constants written to the header. Synthetic images have no detector, so
 // the default is one count per electron (GAIN = 1) and no dark current; then CALIB = 1/ι.
 struct GenericWriteOptions {

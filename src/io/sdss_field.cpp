@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
@@ -253,6 +254,44 @@ std::vector<unsigned char> read_fpm_mask(const std::string& path, int width, int
     f.move_to(n);
   }
   return mask;
+}
+
+std::vector<survey::Image> read_sdss_field_headers(const std::string& dir, int run, int camcol,
+                                                   int field,
+                                                   const std::vector<std::string>& bands) {
+  std::vector<survey::Image> images;
+  const std::string psfield = sdss_psfield_path(dir, run, camcol, field);
+  const std::string photofield = sdss_photofield_path(dir, run, camcol);
+  for (const std::string& file : {psfield, photofield})
+    if (!std::filesystem::exists(file))
+      throw InputError(file + ": cannot open: No such file or directory", {file, 0, 0, "", ""});
+  for (const std::string& name : bands) {
+    const int band = survey::band_index(name);
+    if (band < 0) throw InputError(dir + ": band '" + name + "' is not one of u g r i z");
+    const std::string path = sdss_frame_path(dir, run, camcol, field, band);
+    sdss_fpm_path(dir, run, camcol, field, band);  // the mask must exist too
+    FitsFile f = FitsFile::open_read(path);
+    f.move_to(1);
+    survey::Image img;
+    img.source = path;
+    img.band = band;
+    const std::string filter = f.has_key("FILTER") ? f.read_string("FILTER") : "";
+    if (survey::band_index(filter) != band)
+      f.fail_input("keyword FILTER = '" + filter + "', expected " + name, "FILTER", filter);
+    const std::vector<long> shape = f.image_shape();
+    if (shape.size() != 2 || shape[0] < 1 || shape[1] < 1 || shape[0] > kIntMax ||
+        shape[1] > kIntMax)
+      f.fail_input("the frame image is not a 2-D image of at most " + std::to_string(kIntMax) +
+                   " pixels per side");
+    img.width = static_cast<int>(shape[0]);
+    img.height = static_cast<int>(shape[1]);
+    img.wcs = read_wcs(f);
+    img.run = run;
+    img.camcol = camcol;
+    img.field = field;
+    images.push_back(std::move(img));
+  }
+  return images;
 }
 
 std::vector<survey::Image> read_sdss_field(const std::string& dir, int run, int camcol, int field,

@@ -60,6 +60,13 @@ std::vector<survey::Image> read_sdss_field(const std::string& dir, int run, int 
                                            const std::vector<std::string>& bands,
                                            int psf_components);
 
+// The field's images for `bands` without pixels (source, band, width, height, WCS, run,
+// camcol, field), from the frames' first-HDU headers only; every file read_sdss_field needs
+// must exist (InputError naming the first missing one). The footprint index's input.
+std::vector<survey::Image> read_sdss_field_headers(const std::string& dir, int run, int camcol,
+                                                   int field,
+                                                   const std::vector<std::string>& bands);
+
 // Clear errors before inference: empty catalog, or no source inside any image.
 // Throws InputError naming `catalog_source` and the reason.
 void validate_catalog_against_images(const survey::Catalog& catalog,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -114,80 +115,98 @@ StarStamp make_star_stamp(const survey::Image& im, int node, const PatchOptions&
   return st;
 }
 
+std::optional<SourcePatch> source_patch(const survey::CatalogEntry& e, const survey::Image& im,
+                                        int n, const PatchOptions& options) {
+  const auto p0 = im.wcs.world_to_pix(e.ra, e.dec);
+  if (!std::isfinite(p0[0]) || !std::isfinite(p0[1])) return std::nullopt;
+  const double r = patch_radius(e, im, options);
+  const PixelBox box = pixel_box(im, p0, r);
+  if (box.empty()) return std::nullopt;  // off this image
+  const int h0 = box.h0, h1 = box.h1, w0 = box.w0, w1 = box.w1;
+  SourcePatch p;
+  p.image = n;
+  p.h0 = h0;
+  p.h1 = h1;
+  p.w0 = w0;
+  p.w1 = w1;
+  p.radius = r;
+  p.p0 = p0;
+  p.u0 = {e.ra, e.dec};
+  p.jac = im.wcs.pixel_world_jacobian(e.ra, e.dec);
+  p.star_stamp = star_stamp_node(im, p0[0], p0[1], options);
+  p.active.assign(static_cast<std::size_t>(p.box_width()) * (w1 - w0 + 1), 0);
+  const double r2min = options.min_radius_px * options.min_radius_px;
+  for (int w = w0; w <= w1; ++w)
+    for (int h = h0; h <= h1; ++h) {
+      const std::size_t i = im.index(h, w);
+      const float x = im.pixels[i];
+      if (std::isnan(x)) continue;
+      const double dh = h - p0[0], dw = w - p0[1];
+      const bool near = dh * dh + dw * dw < r2min;
+      const bool bright = x > im.iota[h - 1] * im.sky[i] * (1.0 + options.noise_fraction);
+      p.active[static_cast<std::size_t>(w - w0) * p.box_width() + (h - h0)] = near || bright;
+    }
+  return p;
+}
+
+void find_neighbors(SurveyPatches& patches, int images) {
+  const int S = static_cast<int>(patches.by_source.size());
+  patches.neighbors.assign(S, {});
+  // Boxes overlap in at least one image (sweep over sources sorted by box start).
+  for (int n = 0; n < images; ++n) {
+    struct Box { int s, h0, h1, w0, w1; };
+    std::vector<Box> boxes;
+    for (int s = 0; s < S; ++s)
+      for (const auto& p : patches.by_source[s])
+        if (p.image == n) boxes.push_back({s, p.h0, p.h1, p.w0, p.w1});
+    std::sort(boxes.begin(), boxes.end(), [](const Box& a, const Box& b) { return a.h0 < b.h0; });
+    for (std::size_t i = 0; i < boxes.size(); ++i)
+      for (std::size_t j = i + 1; j < boxes.size() && boxes[j].h0 <= boxes[i].h1; ++j)
+        if (boxes[j].w0 <= boxes[i].w1 && boxes[i].w0 <= boxes[j].w1) {
+          patches.neighbors[boxes[i].s].push_back(boxes[j].s);
+          patches.neighbors[boxes[j].s].push_back(boxes[i].s);
+        }
+  }
+  for (auto& nb : patches.neighbors) {
+    std::sort(nb.begin(), nb.end());
+    nb.erase(std::unique(nb.begin(), nb.end()), nb.end());
+  }
+}
+
+void attach_star_stamps(SurveyPatches& patches, const std::vector<survey::Image>& images,
+                        const PatchOptions& options) {
+  std::map<std::pair<int, int>, int> stamp_index;  // (image, node) -> patches.star_stamps
+  for (auto& source : patches.by_source)
+    for (auto& p : source) {
+      const int node = p.star_stamp;
+      if (node < 0) continue;
+      auto it = stamp_index.find({p.image, node});
+      if (it == stamp_index.end()) {
+        it = stamp_index
+                 .emplace(std::make_pair(p.image, node), static_cast<int>(patches.star_stamps.size()))
+                 .first;
+        patches.star_stamps.push_back(make_star_stamp(images[p.image], node, options));
+      }
+      p.star_stamp = it->second;
+    }
+}
+
 SurveyPatches build_patches(const survey::Catalog& catalog,
                             const std::vector<survey::Image>& images,
                             const PatchOptions& options) {
   const int S = static_cast<int>(catalog.size());
   SurveyPatches out;
   out.by_source.resize(S);
-  out.neighbors.resize(S);
   out.max_radius.assign(S, 0.0);
   out.neighbor_light_in_box = options.neighbor_light_in_box;
-  std::map<std::pair<int, int>, int> stamp_index;  // (image, node) -> out.star_stamps
-  for (int s = 0; s < S; ++s) {
-    const auto& e = catalog[s];
-    for (int n = 0; n < static_cast<int>(images.size()); ++n) {
-      const auto& im = images[n];
-      const auto p0 = im.wcs.world_to_pix(e.ra, e.dec);
-      if (!std::isfinite(p0[0]) || !std::isfinite(p0[1])) continue;
-      const double r = patch_radius(e, im, options);
-      const PixelBox box = pixel_box(im, p0, r);
-      if (box.empty()) continue;  // off this image
-      const int h0 = box.h0, h1 = box.h1, w0 = box.w0, w1 = box.w1;
-      SourcePatch p;
-      p.image = n;
-      p.h0 = h0;
-      p.h1 = h1;
-      p.w0 = w0;
-      p.w1 = w1;
-      p.radius = r;
-      p.p0 = p0;
-      p.u0 = {e.ra, e.dec};
-      p.jac = im.wcs.pixel_world_jacobian(e.ra, e.dec);
-      if (const int node = star_stamp_node(im, p0[0], p0[1], options); node >= 0) {
-        auto it = stamp_index.find({n, node});
-        if (it == stamp_index.end()) {
-          it = stamp_index.emplace(std::make_pair(n, node), static_cast<int>(out.star_stamps.size()))
-                   .first;
-          out.star_stamps.push_back(make_star_stamp(im, node, options));
-        }
-        p.star_stamp = it->second;
+  for (int s = 0; s < S; ++s)
+    for (int n = 0; n < static_cast<int>(images.size()); ++n)
+      if (auto p = source_patch(catalog[s], images[n], n, options)) {
+        out.max_radius[s] = std::max(out.max_radius[s], p->radius);
+        out.by_source[s].push_back(std::move(*p));
       }
-      p.active.assign(static_cast<std::size_t>(p.box_width()) * (w1 - w0 + 1), 0);
-      const double r2min = options.min_radius_px * options.min_radius_px;
-      for (int w = w0; w <= w1; ++w)
-        for (int h = h0; h <= h1; ++h) {
-          const std::size_t i = im.index(h, w);
-          const float x = im.pixels[i];
-          if (std::isnan(x)) continue;
-          const double dh = h - p0[0], dw = w - p0[1];
-          const bool near = dh * dh + dw * dw < r2min;
-          const bool bright = x > im.iota[h - 1] * im.sky[i] * (1.0 + options.noise_fraction);
-          p.active[static_cast<std::size_t>(w - w0) * p.box_width() + (h - h0)] = near || bright;
-        }
-      out.max_radius[s] = std::max(out.max_radius[s], r);
-      out.by_source[s].push_back(std::move(p));
-    }
-  }
-  // Neighbours: boxes overlap in at least one image (sweep over sources sorted by box start).
-  for (int n = 0; n < static_cast<int>(images.size()); ++n) {
-    struct Box { int s, h0, h1, w0, w1; };
-    std::vector<Box> boxes;
-    for (int s = 0; s < S; ++s)
-      for (const auto& p : out.by_source[s])
-        if (p.image == n) boxes.push_back({s, p.h0, p.h1, p.w0, p.w1});
-    std::sort(boxes.begin(), boxes.end(), [](const Box& a, const Box& b) { return a.h0 < b.h0; });
-    for (std::size_t i = 0; i < boxes.size(); ++i)
-      for (std::size_t j = i + 1; j < boxes.size() && boxes[j].h0 <= boxes[i].h1; ++j)
-        if (boxes[j].w0 <= boxes[i].w1 && boxes[i].w0 <= boxes[j].w1) {
-          out.neighbors[boxes[i].s].push_back(boxes[j].s);
-          out.neighbors[boxes[j].s].push_back(boxes[i].s);
-        }
-  }
-  for (auto& nb : out.neighbors) {
-    std::sort(nb.begin(), nb.end());
-    nb.erase(std::unique(nb.begin(), nb.end()), nb.end());
-  }
+  attach_star_stamps(out, images, options);
+  find_neighbors(out, static_cast<int>(images.size()));
   return out;
 }
 

@@ -7,6 +7,7 @@
 // code: unmasked and within 8 px of p0, or brighter than 1.5× the expected sky count.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "survey/catalog.hpp"
@@ -104,6 +105,20 @@ StarStamp make_star_stamp(const survey::Image& image, int node, const PatchOptio
 double patch_radius(const survey::CatalogEntry& entry, const survey::Image& image,
                     const PatchOptions& options = {});
 
+// The patch of `entry` on image `n` (nullopt when its box misses the image), with its active
+// pixels; `star_stamp` holds the PSF grid node (star_stamp_node), which attach_star_stamps
+// turns into an index of SurveyPatches::star_stamps.
+std::optional<SourcePatch> source_patch(const survey::CatalogEntry& entry,
+                                        const survey::Image& image, int n,
+                                        const PatchOptions& options = {});
+// Replaces the grid nodes in `patches.by_source` by indices of patches.star_stamps, made from
+// images[patch.image] (one stamp per image and node).
+void attach_star_stamps(SurveyPatches& patches, const std::vector<survey::Image>& images,
+                        const PatchOptions& options);
+// patches.neighbors from the boxes in patches.by_source (only h0..w1 and image are read).
+void find_neighbors(SurveyPatches& patches, int images);
+
+// Every source's patches on every image (source_patch, attach_star_stamps, find_neighbors).
 SurveyPatches build_patches(const survey::Catalog& catalog,
                             const std::vector<survey::Image>& images,
                             const PatchOptions& options = {});

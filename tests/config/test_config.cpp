@@ -208,6 +208,19 @@ TEST(Config, OutOfRangeValue) {
   EXPECT_TRUE(contains(msg, "'9'")) << msg;
 }
 
+TEST(Config, ImageCacheMegabytes) {
+  EXPECT_EQ(load_run_config(write_yaml("cache_default", kValidRun)).execution.image_cache_mb, 0.0);
+  const auto c = load_run_config(write_yaml(
+      "cache", replace(kValidRun, "  threads: 2\n", "  threads: 2\n  image_cache_mb: 512.5\n")));
+  EXPECT_EQ(c.execution.image_cache_mb, 512.5);
+  for (const char* bad : {"-1", "2e9", "lots"}) {
+    const auto msg = run_error("cache_bad", replace(kValidRun, "  threads: 2\n",
+                                                    std::string("  threads: 2\n  image_cache_mb: ") +
+                                                        bad + "\n"));
+    EXPECT_TRUE(contains(msg, "execution.image_cache_mb")) << msg;
+  }
+}
+
 TEST(Config, BadChoice) {
   const auto msg = run_error("choice", replace(kValidRun, "format: photoobj", "format: sextractor"));
   EXPECT_TRUE(contains(msg, "catalog.format")) << msg;

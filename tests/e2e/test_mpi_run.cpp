@@ -227,6 +227,50 @@ TEST_F(MpiRun, KilledRankStopsTheJobAndResumeFinishesIdentically) {
 }
 
 // A real-data sub-box of SDSS 94/1/12 on 2 ranks: the one-rank catalog.
+// A 2 x 2 mosaic (16 images) with an image cache of about five images: on 3 ranks each rank reads
+// only its tasks' images (and its share for the plan), reloads what it evicted, and the
+// catalog is the one-rank catalog of a run that keeps every image.
+TEST(MpiRunMosaic, SmallImageCacheOnThreeRanksGivesTheOneRankCatalog) {
+  const std::string dir = scratch_dir("mpi_run_mosaic");
+  config::GenerateConfig cfg;
+  cfg.seed = 23;
+  cfg.bands = {"r", "i"};
+  cfg.epochs = 2;
+  cfg.width = cfg.height = 160;
+  cfg.fields_x = cfg.fields_y = 2;
+  cfg.field_overlap_px = 20;
+  cfg.source_count = 60;
+  cfg.ra_center = 0.5;
+  cfg.dec_center = 0.1;
+  write_generic_survey(dir, cfg);
+  const std::string one = config_text(dir, dir + "/one", 2, 6000);
+  std::string three = config_text(dir, dir + "/three", 2, 6000);
+  three.replace(three.find("execution:\n"), 11, "execution:\n  image_cache_mb: 1\n");
+  write_text(dir + "/one.yaml", one);
+  write_text(dir + "/three.yaml", three);
+  const auto r1 = run_celeste("run " + dir + "/one.yaml --threads 1");
+  ASSERT_EQ(r1.status, 0) << r1.output;
+  const auto r3 = run_mpi(3, "run " + dir + "/three.yaml --threads 1");
+  ASSERT_EQ(r3.status, 0) << r3.output;
+  expect_same_catalog(dir + "/one/catalog.fits", dir + "/three/catalog.fits", "3 ranks");
+  const std::string rep = read_text(dir + "/three/report.json");
+  // Per rank: images read (at least its plan share of 16 / 3), evictions, waits.
+  std::size_t at = rep.find("\"ranks\": [");
+  ASSERT_NE(at, std::string::npos) << rep;
+  double loads = 0, evictions = 0;
+  for (int r = 0; r < 3; ++r) {
+    at = rep.find("{\"rank\": ", at + 1);
+    ASSERT_NE(at, std::string::npos) << rep;
+    const std::string entry = rep.substr(at, rep.find('}', at) - at);
+    EXPECT_GE(json_number(entry, "images_loaded"), 5) << entry;
+    loads += json_number(entry, "images_loaded");
+    evictions += json_number(entry, "image_cache_evictions");
+    json_number(entry, "image_loading_late_s");
+  }
+  EXPECT_GT(evictions, 0) << rep;
+  EXPECT_GT(loads, 16) << rep;
+}
+
 TEST(MpiRunSdss, SubBoxOnTwoRanksGivesTheOneRankCatalog) {
   CELESTE_REQUIRE_SHARED_DATA("sdss/stripe82-94-1-12");
   const std::string data = shared_data_path("sdss/stripe82-94-1-12");
