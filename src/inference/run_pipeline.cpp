@@ -702,8 +702,14 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         throw InputError(plan.checkpoint + ": checkpoint is corrupt (" +
                          std::to_string(next_done) + " targets done of a round of " +
                          std::to_string(round_size) + ")");
+      // The star-hypothesis and type-evidence rounds take one target after another, each for
+      // many fits: a chunk of one target keeps a checkpoint's granularity there (the result
+      // does not depend on the chunking of a sequential round).
+      const bool sequential_round =
+          k == planned[st][reg].hypothesis_round || k == planned[st][reg].evidence_round;
+      const std::int64_t chunk = sequential_round ? 1 : chunk_targets;
       while (true) {
-        const std::int64_t end = std::min(round_size, next_done + chunk_targets);
+        const std::int64_t end = std::min(round_size, next_done + chunk);
         const std::vector<int> targets(round.begin() + next_done, round.begin() + end);
         // The sources whose results this chunk changed: its targets, and in the star-hypothesis
         // round also the close neighbours a kept move refitted.
