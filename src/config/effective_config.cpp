@@ -69,6 +69,8 @@ std::string effective_config_yaml(const RunConfig& c) {
   e << YAML::Key << "execution" << YAML::Value << YAML::BeginMap;
   if (!x.backend.empty()) e << YAML::Key << "backend" << YAML::Value << x.backend;
   e << YAML::Key << "threads" << YAML::Value << x.threads;
+  e << YAML::Key << "team_size" << YAML::Value << x.team_size;
+  e << YAML::Key << "vector_length" << YAML::Value << x.vector_length;
   e << YAML::Key << "scheduler" << YAML::Value << YAML::BeginMap << YAML::Key << "fanout"
     << YAML::Value << x.scheduler_fanout << YAML::EndMap << YAML::EndMap;
   const OutputOptions& out = c.output;
