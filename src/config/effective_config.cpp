@@ -71,6 +71,8 @@ std::string effective_config_yaml(const RunConfig& c) {
   e << YAML::Key << "threads" << YAML::Value << x.threads;
   e << YAML::Key << "image_cache_mb" << YAML::Value;
   number(e, x.image_cache_mb);
+  e << YAML::Key << "team_size" << YAML::Value << x.team_size;
+  e << YAML::Key << "vector_length" << YAML::Value << x.vector_length;
   e << YAML::Key << "scheduler" << YAML::Value << YAML::BeginMap << YAML::Key << "fanout"
     << YAML::Value << x.scheduler_fanout << YAML::EndMap << YAML::EndMap;
   const OutputOptions& out = c.output;

@@ -179,6 +179,17 @@ RunConfig load_run_config(const std::string& file) {
                                           "a number of megabytes >= 0 (0 = the default)");
     s->check(o.image_cache_mb >= 0 && o.image_cache_mb <= 1e9, "image_cache_mb",
              "a number of megabytes in 0..1e9 (0 = the default)");
+    o.team_size = s->optional_int<int>("team_size", o.team_size, 0, kMaxTeamSize,
+                                       "threads per source (0 = the backend's default; at most " +
+                                           std::to_string(kMaxTeamSize) + ")");
+    o.vector_length = s->optional_int<int>(
+        "vector_length", o.vector_length, 0, kMaxVectorLength,
+        "vector lanes per team thread: 0 (the backend's default) or a power of two up to " +
+            std::to_string(kMaxVectorLength));
+    s->check(o.vector_length == 0 || (o.vector_length & (o.vector_length - 1)) == 0,
+               "vector_length",
+               "vector lanes per team thread: 0 (the backend's default) or a power of two up "
+               "to " + std::to_string(kMaxVectorLength));
     if (auto sched = s->optional_section("scheduler")) {
       o.scheduler_fanout = sched->optional_int<int>(
           "fanout", o.scheduler_fanout, 1, kIntMax,

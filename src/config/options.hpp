@@ -73,6 +73,10 @@ struct ExecutionOptions {
   // Where the pixel data and ELBO scratch live: "auto" | "hbw" | "ddr"
   // (runtime/memory_placement.hpp).
   std::string memory = "auto";
+  // Team shape of the fit kernel: threads per source × vector lanes per thread; 0 = the
+  // backend's default (kernels/celeste/model/team_shape.hpp).
+  int team_size = 0;
+  int vector_length = 0;
   // Distributed runs: children per rank in the dynamic tree scheduler (docs/scheduling.md).
   int scheduler_fanout = 8;
   // Bound on the images a process keeps in memory (MB; 0 = the default, docs/config.md).

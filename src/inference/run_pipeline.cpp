@@ -551,6 +551,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
   tr.max_radius = cfg.optimizer.max_radius;
   fit_options.type_prior = cfg.model.type_prior;
   fit_options.backend = backend;
+  fit_options.team_size = cfg.execution.team_size;
+  fit_options.vector_length = cfg.execution.vector_length;
   const StarHypothesisOptions hypothesis_options;
   const TypeEvidenceOptions evidence_options;
   fit_options.memory = rep.memory.kind;

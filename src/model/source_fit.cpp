@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
 
 #include "celeste/model/color_prior.hpp"
 #include "celeste/model/fit_sources.hpp"
@@ -25,6 +26,21 @@ SourceBounds target_bounds(double ra0, double dec0, double max_patch_radius_px) 
 
 namespace {
 
+// An explicit team size above what Exec can launch: a ConfigError (Kokkos would abort).
+template <class Exec>
+void check_team_size(const FitSources<Exec>& f, const TeamShape& shape) {
+  const int max = fit_team_size_max(Exec(), f, shape.vector_length);
+  if (shape.team_size > max)
+    throw ConfigError("execution.team_size " + std::to_string(shape.team_size) +
+                      " is more than the " + std::string(Exec::name()) +
+                      " backend can run the fit kernel with (at most " + std::to_string(max) +
+                      (Kokkos::SpaceAccessibility<Kokkos::HostSpace,
+                                                  typename Exec::memory_space>::accessible
+                           ? " here: the thread count"
+                           : " at this vector length") +
+                      ")");
+}
+
 // The fit on execution space Exec: the batch is uploaded to Exec's memory, fitted there, and
 // the results copied back.
 template <class Exec>
@@ -41,6 +57,9 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   const ElboBatchHost host = build_elbo_batch(images, patches, params, targets);
 
   FitSources<Exec> f;
+  const TeamShape requested{options.team_size, options.vector_length};
+  const TeamShape shape = resolve_team_shape<Exec>(requested);
+  if (requested.team_size > 0) check_team_size(f, shape);
   // The hot arrays: the batch and the teams' scratch, in one memkind block (hbw, host spaces)
   // or where Kokkos puts them (Mem, and Exec's team scratch). Counted per kind for the report.
   // The scratch: one slot per thread that can run a team (host spaces; on a GPU the
@@ -49,7 +68,7 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   const std::size_t batch_bytes = elbo_batch_bytes(host);
   const std::size_t scratch_bytes =
       host_space ? static_cast<std::size_t>(Kokkos::Experimental::UniqueToken<Exec>().size()) *
-                       FitSources<Exec>::pool_slot_bytes(options.team_size)
+                       FitSources<Exec>::pool_slot_bytes(shape.workers())
                  : 0;
   runtime::note_batch(batch_bytes + scratch_bytes);
   std::unique_ptr<runtime::HotArena> arena;
@@ -96,7 +115,7 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   }
   Kokkos::deep_copy(f.bounds, bounds_h);
   Kokkos::deep_copy(f.y, y_h);
-  fit_sources(Exec(), f, options.team_size);
+  const TeamShape ran = fit_sources(Exec(), f, requested);
 
   auto theta_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.theta);
   auto results_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.results);
@@ -106,6 +125,7 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
     out[t].active_visits = host.active_visits[t];
     out[t].neighbor_visits = host.neighbor_visits[t];
     out[t].execution_space = Exec::name();
+    out[t].team_shape = ran;
     out[t].lr_sd.fill(std::nan(""));
     out[t].lr_flags = lr_flag::unavailable;  // until the linear response below says otherwise
   }

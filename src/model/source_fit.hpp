@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "celeste/model/linear_response.hpp"
+#include "celeste/model/team_shape.hpp"
 
 #include "celeste/optimizer/newton_trust_region.hpp"
 #include "celeste/optimizer/status.hpp"
@@ -36,7 +37,12 @@ inline optimizer::NewtonTrustRegionOptions elbo_trust_region_options() {
 
 struct FitOptions {
   optimizer::NewtonTrustRegionOptions trust_region = elbo_trust_region_options();
-  int team_size = 1;  // threads per source (1: sources in parallel, deterministic)
+  // Team shape of the fit kernel (execution.team_size / execution.vector_length): team threads
+  // per source × vector lanes per thread; 0 = the backend's default (1 × 1 on host spaces,
+  // kernels/celeste/model/team_shape.hpp). Results depend on the shape, not on the thread count.
+  // A team size the backend cannot launch is a ConfigError.
+  int team_size = 0;
+  int vector_length = 0;
   // Kokkos execution space to fit on, by name ("serial", "openmp", "cuda"; "" = the build's
   // default); one not compiled in is a ConfigError naming those that are (runtime/backend.hpp).
   std::string backend;
@@ -65,6 +71,7 @@ struct SourceFit {
   long active_visits = 0;             // pixel visits per ELBO evaluation
   long neighbor_visits = 0;           // neighbour contributions computed for the background
   const char* execution_space = "";   // Kokkos name of the space the fit ran on ("OpenMP")
+  TeamShape team_shape;               // the shape it ran with
   // Linear-response posterior sds at the optimum, by canonical index: set for the 16 mean
   // parameters (position in degrees, θ ρ φ σ, γ_i, β_{i,j}); NaN elsewhere and where
   // conditioned on (see lr_flags and model::lr_flag). All NaN when options.linear_response is

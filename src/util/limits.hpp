@@ -9,4 +9,10 @@ namespace celeste {
 // own constant at compile time.
 inline constexpr int kMaxHostThreads = 512;
 
+// Team shape (execution.team_size, execution.vector_length): CUDA's 1024 threads per block and
+// its 32-lane warps bound every backend's launch; the backend checks the rest at the fit
+// (model::fit_team_size_max).
+inline constexpr int kMaxTeamSize = 1024;
+inline constexpr int kMaxVectorLength = 32;
+
 }  // namespace celeste

@@ -227,6 +227,27 @@ TEST(Config, BadChoice) {
   EXPECT_TRUE(contains(msg, "one of generic, photoobj")) << msg;
 }
 
+// Issue 13: the fit kernel's team shape; 0 (the default) = the backend's own.
+TEST(Config, TeamShape) {
+  const auto d = load_run_config(write_yaml("team_default", kValidRun));
+  EXPECT_EQ(d.execution.team_size, 0);
+  EXPECT_EQ(d.execution.vector_length, 0);
+  const auto c = load_run_config(write_yaml(
+      "team", replace(kValidRun, "threads: 2\n", "threads: 2\n  team_size: 2\n  vector_length: 4\n")));
+  EXPECT_EQ(c.execution.team_size, 2);
+  EXPECT_EQ(c.execution.vector_length, 4);
+  const std::string text = celeste::config::effective_config_yaml(c);
+  EXPECT_TRUE(contains(text, "team_size: 2")) << text;
+  EXPECT_TRUE(contains(text, "vector_length: 4")) << text;
+  auto msg = run_error("team_odd_lanes",
+                       replace(kValidRun, "threads: 2\n", "threads: 2\n  vector_length: 3\n"));
+  EXPECT_TRUE(contains(msg, "execution.vector_length")) << msg;
+  EXPECT_TRUE(contains(msg, "a power of two up to 32")) << msg;
+  msg = run_error("team_big", replace(kValidRun, "threads: 2\n", "threads: 2\n  team_size: 2000\n"));
+  EXPECT_TRUE(contains(msg, "execution.team_size")) << msg;
+  EXPECT_TRUE(contains(msg, "0..1024")) << msg;
+}
+
 TEST(Config, ReversedInterval) {
   const auto msg = run_error("interval", replace(kValidRun, "ra: [0.1, 0.2]", "ra: [0.2, 0.1]"));
   EXPECT_TRUE(contains(msg, "region.ra")) << msg;

@@ -345,7 +345,9 @@ struct BatchOutput {
 
 enum class Level { serial_kernel, team_kernel, host };
 
-BatchOutput run_batch(const Batch& batch, int n, Level level, int team_size, bool reduction) {
+BatchOutput run_batch(const Batch& batch, int n, Level level, int team_size, bool reduction,
+                      NewtonTrustRegionOptions::TeamEigen team_eigen =
+                          NewtonTrustRegionOptions::TeamEigen::automatic) {
   const int problems = int(batch.kinds.size());
   Kokkos::View<int*, TestMemSpace> kinds("kinds", problems);
   Kokkos::View<double**, Kokkos::LayoutRight, TestMemSpace> y("y", problems, n);
@@ -358,7 +360,8 @@ BatchOutput run_batch(const Batch& batch, int n, Level level, int team_size, boo
   }
   Kokkos::deep_copy(kinds, kinds_host);
   Kokkos::deep_copy(y, y_host);
-  const NewtonTrustRegionOptions options;
+  NewtonTrustRegionOptions options;
+  options.team_eigen = team_eigen;
   BatchOutput out;
   if (level == Level::host) {
     // Plain host call: the reference for every backend.
@@ -386,7 +389,7 @@ BatchOutput run_batch(const Batch& batch, int n, Level level, int team_size, boo
   return out;
 }
 
-void expect_bitwise_equal(const BatchOutput& a, const BatchOutput& b, const char* what) {
+void expect_bitwise_equal(const BatchOutput& a, const BatchOutput& b, const std::string& what) {
   SCOPED_TRACE(what);
   ASSERT_EQ(a.results.size(), b.results.size());
   for (size_t p = 0; p < a.results.size(); ++p) {
@@ -423,6 +426,16 @@ TEST(NewtonTrustRegionLevels, TeamSerialAndHostAgreeBitwise) {
     if (max_team >= 2) {
       const BatchOutput team2 = run_batch(batch, n, Level::team_kernel, 2, false);
       expect_bitwise_equal(host, team2, "team level, team size 2, vs host");
+      // The eigen-solve spread over the team (the GPU default) gives the same bits.
+      for (auto spread : {NewtonTrustRegionOptions::TeamEigen::all_threads,
+                          NewtonTrustRegionOptions::TeamEigen::one_thread}) {
+        const BatchOutput t = run_batch(batch, n, Level::team_kernel, 2, false, spread);
+        expect_bitwise_equal(host, t, "team level, team size 2, eigen-solve on " +
+                                          std::string(spread == NewtonTrustRegionOptions::
+                                                                    TeamEigen::all_threads
+                                                          ? "all threads"
+                                                          : "one thread") + ", vs host");
+      }
     }
     // The outcomes themselves: the well-posed problems converge.
     for (size_t p = 0; p < batch.kinds.size(); ++p) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "celeste/optimizer/spd_solve.hpp"
@@ -38,7 +39,10 @@ struct EigenRun {
   Vectors::HostMirror values;
 };
 
-EigenRun run_eigen(const std::vector<DenseMatrix>& matrices, int n, int max_sweeps = 50) {
+// team_size 0: serial_symmetric_eigen, one matrix per thread; ≥ 1: team_symmetric_eigen, one
+// matrix per team of that size.
+EigenRun run_eigen(const std::vector<DenseMatrix>& matrices, int n, int max_sweeps = 50,
+                   int team_size = 0) {
   const int batch = int(matrices.size());
   Matrices a("a", batch, n, n), v("v", batch, n, n);
   Vectors w("w", batch, n);
@@ -48,16 +52,33 @@ EigenRun run_eigen(const std::vector<DenseMatrix>& matrices, int n, int max_swee
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j) a_host(b, i, j) = matrices[b](i, j);
   Kokkos::deep_copy(a, a_host);
-  Kokkos::parallel_for(
-      "Celeste::Optimizer::Test::eigen", Kokkos::RangePolicy<TestExecSpace>(0, batch),
-      KOKKOS_LAMBDA(int b) {
-        auto ab = Kokkos::subview(a, b, Kokkos::ALL, Kokkos::ALL);
-        auto vb = Kokkos::subview(v, b, Kokkos::ALL, Kokkos::ALL);
-        auto wb = Kokkos::subview(w, b, Kokkos::ALL);
-        const EigenResult r = serial_symmetric_eigen(n, ab, wb, vb, max_sweeps);
-        status(b) = int(r.status);
-        sweeps(b) = r.sweeps;
-      });
+  if (team_size == 0) {
+    Kokkos::parallel_for(
+        "Celeste::Optimizer::Test::eigen", Kokkos::RangePolicy<TestExecSpace>(0, batch),
+        KOKKOS_LAMBDA(int b) {
+          auto ab = Kokkos::subview(a, b, Kokkos::ALL, Kokkos::ALL);
+          auto vb = Kokkos::subview(v, b, Kokkos::ALL, Kokkos::ALL);
+          auto wb = Kokkos::subview(w, b, Kokkos::ALL);
+          const EigenResult r = serial_symmetric_eigen(n, ab, wb, vb, max_sweeps);
+          status(b) = int(r.status);
+          sweeps(b) = r.sweeps;
+        });
+  } else {
+    using policy = Kokkos::TeamPolicy<TestExecSpace>;
+    Kokkos::parallel_for(
+        "Celeste::Optimizer::Test::team_eigen", policy(batch, team_size),
+        KOKKOS_LAMBDA(const policy::member_type& member) {
+          const int b = member.league_rank();
+          auto ab = Kokkos::subview(a, b, Kokkos::ALL, Kokkos::ALL);
+          auto vb = Kokkos::subview(v, b, Kokkos::ALL, Kokkos::ALL);
+          auto wb = Kokkos::subview(w, b, Kokkos::ALL);
+          const EigenResult r = team_symmetric_eigen(member, n, ab, wb, vb, max_sweeps);
+          Kokkos::single(Kokkos::PerTeam(member), [&]() {
+            status(b) = int(r.status);
+            sweeps(b) = r.sweeps;
+          });
+        });
+  }
   EigenRun run;
   run.vectors = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
   run.values = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), w);
@@ -199,6 +220,48 @@ TEST(SymmetricEigen, ReportsNonFiniteAndNonConvergence) {
 }
 
 // Many SPD systems solved through KokkosBatched SerialLU + SerialTrsv in one kernel.
+// The team solve gives the serial solve's bits (status, sweeps, eigenvalues, eigenvectors) at
+// team sizes 1 and 2, for converging, clustered, wide-range, zero-diagonal, non-finite and
+// non-converging inputs.
+TEST(SymmetricEigen, TeamSolveIsBitwiseTheSerialOne) {
+  std::mt19937_64 rng(4141);
+  using celeste::optimizer::testing::random_orthogonal;
+  using celeste::optimizer::testing::with_spectrum;
+  std::vector<double> clustered = uniform_spectrum(44, -1.0, 1.0, 32);
+  for (int i = 0; i < 8; ++i) clustered[i] = -0.5 + 1e-13 * i;
+  std::vector<double> wide(44);
+  for (int i = 0; i < 44; ++i) wide[i] = (i % 3 == 0 ? -1.0 : 1.0) * std::pow(10.0, -8.0 + 12.0 * i / 43.0);
+  std::vector<DenseMatrix> m{with_spectrum(random_orthogonal(44, rng), uniform_spectrum(44, -10, 10, 1)),
+                             with_spectrum(random_orthogonal(44, rng), clustered),
+                             with_spectrum(random_orthogonal(44, rng), wide)};
+  DenseMatrix antidiagonal(44);
+  for (int i = 0; i + 1 < 44; ++i) antidiagonal(i, i + 1) = antidiagonal(i + 1, i) = i % 2 ? 1.0 : 1e-300;
+  m.push_back(antidiagonal);
+  DenseMatrix with_nan = m[0];
+  with_nan(3, 5) = std::numeric_limits<double>::quiet_NaN();
+  m.push_back(with_nan);
+  const int max_team = std::min(2, TestExecSpace().concurrency());  // Serial, openmp.t1: 1
+  for (int sweeps : {50, 2}) {
+    const EigenRun serial = run_eigen(m, 44, sweeps);
+    for (int team_size = 1; team_size <= max_team; ++team_size) {
+      const EigenRun team = run_eigen(m, 44, sweeps, team_size);
+      for (std::size_t b = 0; b < m.size(); ++b) {
+        SCOPED_TRACE("matrix " + std::to_string(b) + ", team size " + std::to_string(team_size) +
+                     ", max sweeps " + std::to_string(sweeps));
+        EXPECT_EQ(team.status[b], serial.status[b]);
+        EXPECT_EQ(team.sweeps[b], serial.sweeps[b]);
+        if (serial.status[b] == EigenStatus::nonfinite_input) continue;
+        int differing = 0;
+        for (int i = 0; i < 44; ++i) {
+          differing += team.values(b, i) != serial.values(b, i);
+          for (int j = 0; j < 44; ++j) differing += team.vectors(b, i, j) != serial.vectors(b, i, j);
+        }
+        EXPECT_EQ(differing, 0) << "eigenvalue/eigenvector entries not bitwise equal";
+      }
+    }
+  }
+}
+
 // nvcc: a device lambda may not be written inside a TEST body (a private member function), so
 // the device loops of the SpdSolve tests are free functions.
 void solve_batch(int n, int batch, const Matrices& lu, const Vectors& b, const Vectors& x,

@@ -1,6 +1,7 @@
 #pragma once
 // Per-source variational fit: maximize the ELBO of every task's active source over its 41 free
-// parameters by Newton trust region (model.md §6), neighbours fixed, one team per source.
+// parameters by Newton trust region (model.md §6), neighbours fixed, one team per source
+// (its shape: team_shape.hpp).
 //
 // Objective f(y) = −ELBO(θ(y)) with exact gradient and Hessian through the free-parameter chain
 // rule (transforms.hpp). The team evaluates the ELBO collectively (team_evaluate_elbo); the
@@ -25,7 +26,7 @@ struct FitScratch {
   double* free_grad;  // 41
   double* free_hess;  // 41 × 41
 
-  static constexpr std::size_t doubles() {
+  KOKKOS_INLINE_FUNCTION static constexpr std::size_t doubles() {
     return kNumParams * (2 + kNumParams) + 1 + kNumFreeParams * (1 + kNumFreeParams);
   }
   template <class Member>
@@ -121,14 +122,17 @@ struct FitSources {
   // Kokkos' team scratch.
   Kokkos::View<char*, memory_space> scratch_pool;
   Kokkos::Experimental::UniqueToken<ExecSpace> scratch_token;
+  // Set by fit_sources from the launch's team shape.
+  int vector_length = 1;
 
-  static std::size_t level1_bytes(int team_size) {
+  // workers: team_size × vector_length (team_shape.hpp).
+  static std::size_t level1_bytes(int workers) {
     using scratch = typename ExecSpace::scratch_memory_space;
-    return ElboScratch::level1_bytes(team_size) + FitScratch::doubles() * sizeof(double) + 64 +
+    return ElboScratch::level1_bytes(workers) + FitScratch::doubles() * sizeof(double) + 64 +
            optimizer::newton_trust_region_scratch_bytes<scratch>(kNumFreeParams) + 64;
   }
-  static constexpr std::size_t pool_slot_bytes(int team_size) {
-    return ElboScratch::pool_bytes(team_size) + scratch_aligned(FitScratch::doubles() * sizeof(double)) +
+  KOKKOS_INLINE_FUNCTION static constexpr std::size_t pool_slot_bytes(int workers) {
+    return ElboScratch::pool_bytes(workers) + scratch_aligned(FitScratch::doubles() * sizeof(double)) +
            scratch_aligned(optimizer::newton_trust_region_workspace_doubles(kNumFreeParams) *
                            sizeof(double));
   }
@@ -141,15 +145,16 @@ struct FitSources {
 
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
     if (scratch_pool.extent(0) == 0) {
-      fit_task(team, ElboScratch::allocate(team), FitScratch::allocate(team),
+      fit_task(team, ElboScratch::allocate(team, vector_length), FitScratch::allocate(team),
                optimizer::team_scratch_workspace(team, kNumFreeParams, 1));
       return;
     }
     int slot = 0;
     Kokkos::single(Kokkos::PerTeam(team), [&](int& out) { out = scratch_token.acquire(); }, slot);
-    char* p = scratch_pool.data() + std::size_t(slot) * pool_slot_bytes(team.team_size());
-    const ElboScratch es = ElboScratch::at(p);
-    p += ElboScratch::pool_bytes(team.team_size());
+    const int workers = team.team_size() * vector_length;
+    char* p = scratch_pool.data() + std::size_t(slot) * pool_slot_bytes(workers);
+    const ElboScratch es = ElboScratch::at(p, vector_length);
+    p += ElboScratch::pool_bytes(workers);
     const FitScratch fs = FitScratch::at(reinterpret_cast<double*>(p));
     p += scratch_aligned(FitScratch::doubles() * sizeof(double));
     fit_task(team, es, fs,
@@ -234,14 +239,37 @@ KOKKOS_INLINE_FUNCTION void FitSources<ExecSpace>::linear_response_at_optimum(
   team.team_barrier();
 }
 
+// The team size the fit kernel can launch with at `vector_length` lanes (the launch's
+// scratch included): on host spaces the thread pool, on GPUs what the registers allow.
 template <class ExecSpace>
-void fit_sources(const ExecSpace& exec, const FitSources<ExecSpace>& functor, int team_size = 1) {
-  Kokkos::TeamPolicy<ExecSpace> policy(exec, functor.in.num_tasks(), team_size);
-  if (functor.scratch_pool.extent(0) == 0)
+int fit_team_size_max(const ExecSpace& exec, const FitSources<ExecSpace>& functor,
+                      int vector_length) {
+  Kokkos::TeamPolicy<ExecSpace> policy(exec, 1, 1, vector_length);
+  return policy.set_scratch_size(0, Kokkos::PerTeam(ElboScratch::level0_bytes()))
+      .team_size_max(functor, Kokkos::ParallelForTag());
+}
+
+// Launches the fit of every task with teams of `requested` shape (zeros: ExecSpace's defaults,
+// a default team size capped at fit_team_size_max; an explicit one the caller has checked).
+// Returns the shape it ran.
+template <class ExecSpace>
+TeamShape fit_sources(const ExecSpace& exec, const FitSources<ExecSpace>& functor,
+                      TeamShape requested = {}) {
+  TeamShape shape = resolve_team_shape<ExecSpace>(requested);
+  if (requested.team_size <= 0) {
+    const int max = fit_team_size_max(exec, functor, shape.vector_length);
+    if (shape.team_size > max) shape.team_size = max;
+  }
+  FitSources<ExecSpace> f = functor;
+  f.vector_length = shape.vector_length;
+  Kokkos::TeamPolicy<ExecSpace> policy(exec, f.in.num_tasks(), shape.team_size,
+                                       shape.vector_length);
+  if (f.scratch_pool.extent(0) == 0)
     policy.set_scratch_size(0, Kokkos::PerTeam(ElboScratch::level0_bytes()))
-        .set_scratch_size(1, Kokkos::PerTeam(FitSources<ExecSpace>::level1_bytes(team_size)));
-  Kokkos::parallel_for("Celeste::Fit::sources", policy, functor);
+        .set_scratch_size(1, Kokkos::PerTeam(FitSources<ExecSpace>::level1_bytes(shape.workers())));
+  Kokkos::parallel_for("Celeste::Fit::sources", policy, f);
   exec.fence();
+  return shape;
 }
 
 }  // namespace celeste::model

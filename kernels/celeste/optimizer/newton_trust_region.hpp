@@ -10,6 +10,9 @@
 //     objective(member, trial_y, double& f, g, H) -> bool
 //     Must be called collectively and fill g and H completely before returning (the driver
 //     issues a team_barrier afterwards). The f and ok of team rank 0 are the ones used.
+//     The subproblem's eigen-solve runs on all the team's threads (team_symmetric_eigen, the
+//     serial bits) on GPUs or with options.team_eigen = all_threads, else on one thread like
+//     the rest of the step logic.
 // y: rank-1 view of length ≥ n, the initial point on input, the last accepted point on output
 //    (unchanged unless a step was accepted). Written only by one thread in team_minimize.
 // workspace: NewtonTrustRegionWorkspace<MemorySpace>(buffer, n) over
@@ -55,6 +58,12 @@ struct NewtonTrustRegionOptions {
   int max_iterations = 50;
   double min_radius = 1e-12;    // a rejection leaving Δ below this stops the run
   TrustRegionSubproblemOptions subproblem;
+  // team_minimize: the subproblem's eigen-solve on all of a team's threads
+  // (team_symmetric_eigen, the same bits) or on one. automatic: all on GPUs, one on host
+  // backends, where the solve's two barriers per rotation cost far more than the O(n) rotation
+  // they spread (docs/decisions.md "Team-parallel kernels").
+  enum class TeamEigen : int { automatic = 0, one_thread = 1, all_threads = 2 };
+  TeamEigen team_eigen = TeamEigen::automatic;
 };
 
 // One iteration as seen by the observer.
@@ -238,21 +247,79 @@ KOKKOS_INLINE_FUNCTION void after_initial_evaluation(
   }
 }
 
+// Whether another iteration starts (else the state says why not).
+template <class MemorySpace>
+KOKKOS_INLINE_FUNCTION bool begin_iteration(const NewtonTrustRegionOptions& options,
+                                            const NewtonTrustRegionWorkspace<MemorySpace>& ws) {
+  TrustRegionState& st = *ws.state;
+  if (st.done) return false;
+  if (st.result.iterations >= options.max_iterations) {
+    st.result.status = max_iterations;
+    st.result.failure_flags |= failure_flag::max_iterations;
+    st.done = true;
+    return false;
+  }
+  return true;
+}
+
+// Form the trial point from the subproblem's step.
+template <class YView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void take_step(int n, const YView& y, const TrustRegionStep& step,
+                                      const NewtonTrustRegionWorkspace<MemorySpace>& ws);
+
 // Solve the subproblem at the accepted point and form the trial point.
 template <class YView, class MemorySpace>
 KOKKOS_INLINE_FUNCTION void propose_step(int n, const YView& y,
                                          const NewtonTrustRegionOptions& options,
                                          const NewtonTrustRegionWorkspace<MemorySpace>& ws) {
-  TrustRegionState& st = *ws.state;
-  if (st.done) return;
-  if (st.result.iterations >= options.max_iterations) {
-    st.result.status = max_iterations;
-    st.result.failure_flags |= failure_flag::max_iterations;
-    st.done = true;
+  if (!begin_iteration(options, ws)) return;
+  take_step(n, y,
+            solve_trust_region_subproblem(n, ws.gradient, ws.hessian, ws.state->radius, ws.step,
+                                          ws.subproblem, options.subproblem),
+            ws);
+}
+
+// Whether team_minimize spreads the eigen-solve over the team (options.team_eigen).
+KOKKOS_INLINE_FUNCTION bool spread_eigen_solve(const NewtonTrustRegionOptions& options,
+                                               int team_size) {
+  using T = NewtonTrustRegionOptions::TeamEigen;
+#if defined(KOKKOS_ACTIVE_EXECUTION_MEMORY_SPACE_HOST)
+  constexpr bool device = false;
+#else
+  constexpr bool device = true;
+#endif
+  return team_size > 1 && (options.team_eigen == T::all_threads ||
+                           (options.team_eigen == T::automatic && device));
+}
+
+// The same collectively over `member`; one thread runs propose_step unless the eigen-solve is
+// spread (spread_eigen_solve).
+template <class MemberType, class YView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void team_propose_step(const MemberType& member, int n, const YView& y,
+                                              const NewtonTrustRegionOptions& options,
+                                              const NewtonTrustRegionWorkspace<MemorySpace>& ws) {
+  if (!spread_eigen_solve(options, member.team_size())) {
+    Kokkos::single(Kokkos::PerTeam(member), [&]() { propose_step(n, y, options, ws); });
     return;
   }
-  const TrustRegionStep step = solve_trust_region_subproblem(
-      n, ws.gradient, ws.hessian, st.radius, ws.step, ws.subproblem, options.subproblem);
+  int go = 0;
+  Kokkos::single(
+      Kokkos::PerTeam(member), [&](int& out) { out = begin_iteration(options, ws) ? 1 : 0; }, go);
+  if (!go) return;
+  const EigenResult eigen =
+      team_subproblem_eigen(member, n, ws.hessian, ws.subproblem, options.subproblem);
+  Kokkos::single(Kokkos::PerTeam(member), [&]() {
+    take_step(n, y,
+              subproblem_from_eigen(n, ws.gradient, ws.hessian, ws.state->radius, ws.step,
+                                    ws.subproblem, options.subproblem, eigen),
+              ws);
+  });
+}
+
+template <class YView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void take_step(int n, const YView& y, const TrustRegionStep& step,
+                                      const NewtonTrustRegionWorkspace<MemorySpace>& ws) {
+  TrustRegionState& st = *ws.state;
   ++st.result.iterations;
   if (step.eigen_status != EigenStatus::converged) {
     st.result.status = failed;
@@ -395,7 +462,7 @@ KOKKOS_INLINE_FUNCTION OptimizerResult team_minimize(
   bool done = ws.state->done;
   member.team_barrier();
   while (!done) {
-    Kokkos::single(Kokkos::PerTeam(member), [&]() { detail::propose_step(n, y, options, ws); });
+    detail::team_propose_step(member, n, y, options, ws);
     member.team_barrier();
     done = ws.state->done;
     member.team_barrier();

@@ -1,7 +1,7 @@
 #pragma once
 // Trust-region subproblem  min_s m(s) = g^T s + ½ s^T H s  subject to ||s|| ≤ Δ, by the
 // "nearly exact" method of Moré & Sorensen as in Optim.jl v0.7.8 `solve_tr_subproblem!`
-// (model.md §6.2, Nocedal & Wright Alg. 4.3), single thread.
+// (model.md §6.2, Nocedal & Wright Alg. 4.3), on one thread or with a team's eigen-solve.
 //
 //   TrustRegionStep solve_trust_region_subproblem(n, g, H, delta, s, workspace, options)
 //     g: length n; H: n×n symmetric (not modified); s: length n, receives the step.
@@ -97,6 +97,20 @@ KOKKOS_INLINE_FUNCTION TrustRegionStep solve_trust_region_subproblem(
     const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
     const TrustRegionSubproblemOptions& options = TrustRegionSubproblemOptions());
 
+// The same split for a team (H and ws shared): step 1 collectively over `member`
+// (team_symmetric_eigen; every thread gets its result), then steps 2–4 on one thread by
+// subproblem_from_eigen. Together they give the serial solve's bits.
+template <class Member, class HView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION EigenResult team_subproblem_eigen(
+    const Member& member, int n, const HView& H,
+    const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
+    const TrustRegionSubproblemOptions& options = TrustRegionSubproblemOptions());
+template <class GView, class HView, class SView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION TrustRegionStep subproblem_from_eigen(
+    int n, const GView& g, const HView& H, double delta, const SView& s,
+    const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
+    const TrustRegionSubproblemOptions& options, const EigenResult& eigen);
+
 // m(s) = g^T s + ½ s^T H s; `hs` (length n) receives H s.
 template <class GView, class HView, class SView, class TmpView>
 KOKKOS_INLINE_FUNCTION double quadratic_model_value(int n, const GView& g, const HView& H,
@@ -149,18 +163,48 @@ KOKKOS_INLINE_FUNCTION double regularized_step(int n, const GView& g, const HVie
 
 }  // namespace detail
 
+namespace detail {
+
+// Row i of the eigen-solve's input: the symmetrized Hessian. Averaging with the transpose is
+// exact for a symmetric H and protects Jacobi, which assumes symmetry, from an asymmetric one.
+template <class HView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION void symmetrize_row(int n, int i, const HView& H,
+                                           const TrustRegionSubproblemWorkspace<MemorySpace>& ws) {
+  for (int j = 0; j < n; ++j) ws.work(i, j) = 0.5 * (H(i, j) + H(j, i));
+}
+
+}  // namespace detail
+
 template <class GView, class HView, class SView, class MemorySpace>
 KOKKOS_INLINE_FUNCTION TrustRegionStep solve_trust_region_subproblem(
     int n, const GView& g, const HView& H, double delta, const SView& s,
     const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
     const TrustRegionSubproblemOptions& options) {
-  TrustRegionStep step;
-  // 1. Eigendecomposition of the (symmetrized) Hessian. Averaging with the transpose is exact
-  //    for a symmetric H and protects Jacobi, which assumes symmetry, from an asymmetric one.
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) ws.work(i, j) = 0.5 * (H(i, j) + H(j, i));
+  // 1. Eigendecomposition of the (symmetrized) Hessian.
+  for (int i = 0; i < n; ++i) detail::symmetrize_row(n, i, H, ws);
   const EigenResult eigen = serial_symmetric_eigen(n, ws.work, ws.eigenvalues, ws.eigenvectors,
                                                    options.max_jacobi_sweeps);
+  return subproblem_from_eigen(n, g, H, delta, s, ws, options, eigen);
+}
+
+template <class Member, class HView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION EigenResult team_subproblem_eigen(
+    const Member& member, int n, const HView& H,
+    const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
+    const TrustRegionSubproblemOptions& options) {
+  Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n),
+                       [&](int i) { detail::symmetrize_row(n, i, H, ws); });
+  member.team_barrier();
+  return team_symmetric_eigen(member, n, ws.work, ws.eigenvalues, ws.eigenvectors,
+                              options.max_jacobi_sweeps);
+}
+
+template <class GView, class HView, class SView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION TrustRegionStep subproblem_from_eigen(
+    int n, const GView& g, const HView& H, double delta, const SView& s,
+    const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
+    const TrustRegionSubproblemOptions& options, const EigenResult& eigen) {
+  TrustRegionStep step;
   step.eigen_status = eigen.status;
   step.eigen_sweeps = eigen.sweeps;
   if (eigen.status != EigenStatus::converged) {
