@@ -55,6 +55,9 @@ struct WorkCounters {
     load_imbalance_s += w.load_imbalance_s;
     return *this;
   }
+  // Counts `n` value-only ELBO evaluations (model::TargetObjective): evaluations, not pixel
+  // visits, which count the derivative kernel's work (the FLOP figure leaves these out).
+  void count_values(std::int64_t n) { elbo_evaluations += n; }
   // Counts one ELBO evaluation outside a fit (an objective at a given point).
   void count_evaluation(const model::SourceFit& f) {
     elbo_evaluations += f.result.evaluations;

@@ -341,4 +341,22 @@ std::vector<std::vector<int>> batch_rounds(const CycladesBatch& batch,
   return rounds;
 }
 
+std::vector<std::vector<int>> independent_rounds(const ConflictGraph& graph) {
+  const int n = static_cast<int>(graph.size());
+  std::vector<int> colour(n, -1);
+  std::vector<std::vector<int>> rounds;
+  std::vector<char> taken;
+  for (int t = 0; t < n; ++t) {
+    taken.assign(graph[t].size() + 1, 0);
+    for (int nb : graph[t])
+      if (colour[nb] >= 0 && colour[nb] < static_cast<int>(taken.size())) taken[colour[nb]] = 1;
+    int c = 0;
+    while (taken[c]) ++c;
+    colour[t] = c;
+    if (c == static_cast<int>(rounds.size())) rounds.emplace_back();
+    rounds[c].push_back(t);
+  }
+  return rounds;
+}
+
 }  // namespace celeste::inference

@@ -90,4 +90,12 @@ std::vector<std::vector<int>> component_orders(const CycladesBatch& batch, std::
 std::vector<std::vector<int>> batch_rounds(const CycladesBatch& batch,
                                            const std::vector<std::vector<int>>& orders);
 
+// A partition of targets 0..n-1 into independent sets (no two members neighbours), by greedy
+// colouring in index order: target t takes the smallest colour none of its lower-index
+// neighbours has. Round c lists colour c's targets in index order; there are at most
+// max degree + 1 rounds. Unlike batch_rounds it does not reproduce any serial order: it is for
+// updates that read only their neighbours' state (the type-evidence decisions), where a few
+// large rounds run more in parallel than Cyclades' many small ones. Assumes a valid graph.
+std::vector<std::vector<int>> independent_rounds(const ConflictGraph& graph);
+
 }  // namespace celeste::inference

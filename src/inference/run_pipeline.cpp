@@ -564,9 +564,12 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     // Variant K: a last round that tries the star hypothesis of each target in turn
     // (star_hypothesis.hpp); −1: none.
     std::int64_t hypothesis_round = -1;
-    // Variant K, last stage: then a round that decides each galaxy-called target's type by the
-    // evidence of the two hypotheses (type_evidence.hpp); −1: none.
-    std::int64_t evidence_round = -1;
+    // Variant K, last stage: then rounds [evidence_begin, evidence_end) that decide each
+    // galaxy-called target's type by the evidence of the two hypotheses (type_evidence.hpp):
+    // independent sets of the conflict graph (independent_rounds), so a round's decisions
+    // are independent and run in parallel; empty: none.
+    std::int64_t evidence_begin = 0, evidence_end = 0;
+    bool evidence(std::int64_t k) const { return k >= evidence_begin && k < evidence_end; }
   };
   std::vector<std::vector<RegionRounds>> planned(stage_list.size());
   state.rounds_total.resize(stage_list.size());
@@ -607,8 +610,13 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           // The last stage only: every stage fits every source, and a later stage's passes
           // would refit an earlier decision under the mean-field call.
           if (st + 1 == stage_list.size()) {
-            rr.evidence_round = static_cast<std::int64_t>(rr.rounds.size());
-            rr.rounds.push_back(region.targets);
+            rr.evidence_begin = static_cast<std::int64_t>(rr.rounds.size());
+            for (const auto& round : independent_rounds(graph)) {
+              std::vector<int> targets;
+              for (int i : round) targets.push_back(region.targets[i]);
+              rr.rounds.push_back(std::move(targets));
+            }
+            rr.evidence_end = static_cast<std::int64_t>(rr.rounds.size());
           }
         }
       }
@@ -704,12 +712,11 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         throw InputError(plan.checkpoint + ": checkpoint is corrupt (" +
                          std::to_string(next_done) + " targets done of a round of " +
                          std::to_string(round_size) + ")");
-      // The star-hypothesis and type-evidence rounds take one target after another, each for
-      // many fits: a chunk of one target keeps a checkpoint's granularity there (the result
-      // does not depend on the chunking of a sequential round).
-      const bool sequential_round =
-          k == planned[st][reg].hypothesis_round || k == planned[st][reg].evidence_round;
-      const std::int64_t chunk = sequential_round ? 1 : chunk_targets;
+      // The star-hypothesis round takes one target after another, each for many fits: a chunk
+      // of one target keeps a checkpoint's granularity there (the result does not depend on
+      // the chunking of a sequential round).
+      const bool evidence_round = planned[st][reg].evidence(k);
+      const std::int64_t chunk = k == planned[st][reg].hypothesis_round ? 1 : chunk_targets;
       while (true) {
         const std::int64_t end = std::min(round_size, next_done + chunk);
         const std::vector<int> targets(round.begin() + next_done, round.begin() + end);
@@ -727,12 +734,13 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           }
           std::sort(changed.begin(), changed.end());
           changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-        } else if (k == planned[st][reg].evidence_round) {
-          // One target after another, each against its neighbours' final state, in the round's
-          // fixed order: the result does not depend on threads or ranks.
-          for (int s : targets) {
-            const auto call = decide_type_by_evidence(images, task_patches, task_params, task_records,
-                                                      boxes, s, fit_options, evidence_options);
+        } else if (evidence_round) {
+          // Pairwise non-neighbours (independent_rounds), each decided against its
+          // neighbours' state at the round's start, so the result does not depend on threads, chunks or
+          // ranks.
+          for (const auto& call : decide_types_by_evidence(images, task_patches, task_params,
+                                                           task_records, boxes, targets,
+                                                           fit_options, evidence_options)) {
             work += call.work;
             work.type_evidence_calls += call.evaluated ? 1 : 0;
             work.type_evidence_flips += call.flipped ? 1 : 0;

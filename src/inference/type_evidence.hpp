@@ -18,6 +18,7 @@
 #include <functional>
 #include <vector>
 
+#include "celeste/model/color_prior.hpp"
 #include "inference/checkpoint.hpp"
 #include "model/source_fit.hpp"
 #include "survey/image.hpp"
@@ -47,24 +48,43 @@ struct TypeEvidenceOutcome {
   WorkCounters work;           // fits and evaluations of the decision
 };
 
+// A point of a shape integral: coordinate `index` of the optimum set to `value`.
+struct ShapePoint {
+  int index;
+  double value;
+};
+
 // ln ∫ exp(ΔL) p dθ dρ dφ d ln σ as the product of one-dimensional integrals through `optimum`,
-// where delta_l(index, value) is L − L* with coordinate `index` of the optimum set to value,
-// and p the shape prior on `box` (uniform θ, ρ; φ uniform on one period; log-normal σ).
-double shape_occam_integral(const std::function<double(int, double)>& delta_l,
-                            const model::SourceParams& optimum, const SourceBounds& box,
-                            const TypeEvidenceOptions& options);
+// where delta_l(points)[k] is L − L* at points[k], and p the shape prior on `box` (uniform θ,
+// ρ; φ uniform on one period; log-normal σ). The adaptive quadratures ask for their points in
+// batches (every open branch's next points at once, each point once), and the result is that
+// of evaluating them one after another.
+double shape_occam_integral(
+    const std::function<std::vector<double>(const std::vector<ShapePoint>&)>& delta_l,
+    const model::SourceParams& optimum, const SourceBounds& box,
+    const TypeEvidenceOptions& options);
 
 // The galaxy shape's Occam factor at the galaxy hypothesis `galaxy` (q(galaxy) at its bound):
 // ln ∫ exp(L − L*) p dθ dρ dφ d ln σ as the product of one-dimensional integrals, with L the
-// ELBO less the galaxy-scale prior term. Its ELBO evaluations are counted in `work`.
-double shape_occam_factor(const std::vector<survey::Image>& images,
-                          const model::SurveyPatches& patches,
-                          std::vector<model::SourceParams>& params, const SourceBounds& box,
-                          int s, const model::FitOptions& evaluate,
-                          const TypeEvidenceOptions& options, WorkCounters& work);
+// ELBO under `prior` (the one `objective` evaluates) less the galaxy-scale prior term. Its
+// value evaluations are counted in `work`.
+double shape_occam_factor(const model::TargetObjective& objective,
+                          const model::SourceParams& galaxy, const SourceBounds& box,
+                          const model::ColorPrior& prior, const TypeEvidenceOptions& options,
+                          WorkCounters& work);
 
-// Decides the type of target s by evidence when it is called a galaxy; params/records are
-// updated in place (the source's parameters and record only: neighbours are held fixed).
+// Decides the type of every galaxy-called target of `targets` by evidence; params/records are
+// updated in place (the targets' parameters and records only: neighbours are held fixed). The
+// targets must be pairwise non-neighbours (a Cyclades round): their decisions are then
+// independent, and each hypothesis' fits of all of them run in one launch (in parallel).
+// Outcomes in targets' order.
+std::vector<TypeEvidenceOutcome> decide_types_by_evidence(
+    const std::vector<survey::Image>& images, const model::SurveyPatches& patches,
+    std::vector<model::SourceParams>& params, std::vector<survey::SourceResult>& records,
+    const std::vector<SourceBounds>& boxes, const std::vector<int>& targets,
+    const model::FitOptions& fit_options, const TypeEvidenceOptions& options);
+
+// The same for one target s.
 TypeEvidenceOutcome decide_type_by_evidence(const std::vector<survey::Image>& images,
                                             const model::SurveyPatches& patches,
                                             std::vector<model::SourceParams>& params,

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "celeste/model/color_prior.hpp"
+#include "celeste/model/elbo_value.hpp"
 #include "celeste/model/fit_sources.hpp"
 #include "celeste/model_constants.hpp"
 #include "runtime/backend.hpp"
@@ -41,6 +42,39 @@ void check_team_size(const FitSources<Exec>& f, const TeamShape& shape) {
                       ")");
 }
 
+// The hot arrays of one launch: the batch and `scratch_bytes` of scratch, in one memkind block
+// (hbw, host spaces) or where Kokkos puts them (Mem; the scratch then is Exec's team scratch),
+// counted per kind for the report while they live.
+template <class Mem>
+struct PlacedBatch {
+  ElboInputs<Mem> in;
+  Kokkos::View<char*, Mem> scratch;  // hbw only
+  std::unique_ptr<runtime::HotArena> arena;
+  std::size_t ddr_bytes = 0;
+
+  PlacedBatch(const ElboBatchHost& host, std::size_t scratch_bytes, runtime::MemoryKind memory) {
+    constexpr bool host_space = Kokkos::SpaceAccessibility<Kokkos::HostSpace, Mem>::accessible;
+    const std::size_t bytes = elbo_batch_bytes(host) + scratch_bytes;
+    runtime::note_batch(bytes);
+    if (host_space && memory == runtime::MemoryKind::hbw) {
+      arena = std::make_unique<runtime::HotArena>(bytes);
+      in = upload_elbo_batch<Mem>(host, arena.get());
+      scratch = Kokkos::View<char*, Mem>(static_cast<char*>(arena->take(scratch_bytes)),
+                                         scratch_bytes);
+      arena->verify_in_hbw();
+    } else {
+      in = upload_elbo_batch<Mem>(host);
+      ddr_bytes = bytes;
+      runtime::note_placed(runtime::MemoryKind::ddr, ddr_bytes);
+    }
+  }
+  ~PlacedBatch() {
+    if (!arena) runtime::note_released(runtime::MemoryKind::ddr, ddr_bytes);
+  }
+  PlacedBatch(const PlacedBatch&) = delete;
+  PlacedBatch& operator=(const PlacedBatch&) = delete;
+};
+
 // The fit on execution space Exec: the batch is uploaded to Exec's memory, fitted there, and
 // the results copied back.
 template <class Exec>
@@ -60,35 +94,16 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   const TeamShape requested{options.team_size, options.vector_length};
   const TeamShape shape = resolve_team_shape<Exec>(requested);
   if (requested.team_size > 0) check_team_size(f, shape);
-  // The hot arrays: the batch and the teams' scratch, in one memkind block (hbw, host spaces)
-  // or where Kokkos puts them (Mem, and Exec's team scratch). Counted per kind for the report.
   // The scratch: one slot per thread that can run a team (host spaces; on a GPU the
   // placement does not apply and Kokkos' team scratch is not counted).
   constexpr bool host_space = Kokkos::SpaceAccessibility<Kokkos::HostSpace, Mem>::accessible;
-  const std::size_t batch_bytes = elbo_batch_bytes(host);
   const std::size_t scratch_bytes =
       host_space ? static_cast<std::size_t>(Kokkos::Experimental::UniqueToken<Exec>().size()) *
                        FitSources<Exec>::pool_slot_bytes(shape.workers())
                  : 0;
-  runtime::note_batch(batch_bytes + scratch_bytes);
-  std::unique_ptr<runtime::HotArena> arena;
-  if (host_space && options.memory == runtime::MemoryKind::hbw) {
-    arena = std::make_unique<runtime::HotArena>(batch_bytes + scratch_bytes);
-    f.in = upload_elbo_batch<Mem>(host, arena.get());
-    f.scratch_pool = Kokkos::View<char*, Mem>(static_cast<char*>(arena->take(scratch_bytes)),
-                                              scratch_bytes);
-    arena->verify_in_hbw();
-  } else {
-    f.in = upload_elbo_batch<Mem>(host);
-    runtime::note_placed(runtime::MemoryKind::ddr, batch_bytes + scratch_bytes);
-  }
-  struct ReleaseDdr {
-    bool ddr;
-    std::size_t bytes;
-    ~ReleaseDdr() {
-      if (ddr) runtime::note_released(runtime::MemoryKind::ddr, bytes);
-    }
-  } release_ddr{!arena, batch_bytes + scratch_bytes};
+  const PlacedBatch<Mem> placed(host, scratch_bytes, options.memory);
+  f.in = placed.in;
+  if (placed.arena) f.scratch_pool = placed.scratch;
   f.bounds = Kokkos::View<SourceBounds*, Mem>("Celeste::Fit::bounds", T);
   f.y = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::y", T, kNumFreeParams);
   f.theta = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::theta", T, kNumParams);
@@ -163,6 +178,56 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
   return runtime::with_backend(options.backend, [&](auto space) {
     return fit_targets_on<decltype(space)>(images, patches, params, targets, target_box, options);
   });
+}
+
+TargetObjective::TargetObjective(const std::vector<survey::Image>& images,
+                                 const SurveyPatches& patches,
+                                 const std::vector<SourceParams>& params, int target,
+                                 const SourceBounds& box, const FitOptions& options)
+    : batch_(build_elbo_batch(images, patches, params, {target})), box_(box), options_(options) {}
+
+double TargetObjective::operator()(const SourceParams& theta) const {
+  return (*this)(std::vector<SourceParams>{theta})[0];
+}
+
+std::vector<double> TargetObjective::operator()(const std::vector<SourceParams>& thetas) const {
+  const int T = static_cast<int>(thetas.size());
+  std::vector<double> out(T);
+  if (T == 0) return out;
+  // One task per vector, all on the one target's pixels: its patches repeated.
+  ElboBatchHost batch = batch_;
+  const int P = static_cast<int>(batch_.patches.size());
+  batch.task_patch_begin.assign(1, 0);
+  batch.patches.clear();
+  for (int t = 0; t < T; ++t) {
+    batch.patches.insert(batch.patches.end(), batch_.patches.begin(), batch_.patches.end());
+    batch.task_patch_begin.push_back((t + 1) * P);
+  }
+  batch.active_visits.assign(T, active_visits());
+  batch.neighbor_visits.assign(T, 0);
+  runtime::with_backend(options_.backend, [&](auto space) {
+    using Exec = decltype(space);
+    using Mem = typename Exec::memory_space;
+    const PlacedBatch<Mem> placed(batch, 0, options_.memory);
+    Kokkos::View<double**, Kokkos::LayoutRight, Mem> theta("Celeste::Value::theta", T, kNumParams);
+    Kokkos::View<double*, Mem> value("Celeste::Value::value", T);
+    auto theta_h = Kokkos::create_mirror_view(theta);
+    for (int t = 0; t < T; ++t) {
+      SourceParams th = thetas[t];
+      enforce_bounds(th.data(), box_);
+      double y[kNumFreeParams];
+      to_free(th.data(), box_, y);
+      to_canonical(y, box_, th.data());
+      for (int p = 0; p < kNumParams; ++p) theta_h(t, p) = th[p];
+    }
+    Kokkos::deep_copy(theta, theta_h);
+    evaluate_elbo_value(Exec(), placed.in, theta, value, make_color_prior(options_.type_prior.data()),
+                        options_.team_size);
+    Exec().fence();
+    auto value_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), value);
+    for (int t = 0; t < T; ++t) out[t] = -value_h(t);
+  });
+  return out;
 }
 
 void record_fit(const SourceFit& fit, survey::SourceResult& record) {

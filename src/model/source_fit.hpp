@@ -58,6 +58,32 @@ struct FitOptions {
   bool record_trace = false;
 };
 
+// The objective at the current point only (no iterations, no linear response): for ELBO
+// comparisons between hypotheses.
+inline FitOptions evaluation_options(FitOptions o) {
+  o.trust_region.max_iterations = 0;
+  o.linear_response = false;
+  return o;
+}
+
+// A fit held at one type (0 star, 1 galaxy): the other type's prior mass e^-100 costs it ~100
+// nats, more than any Occam factor or prior odds the hypothesis rounds weigh, so a held fit
+// that still ends at the other type says that type wins by more than that.
+// `other_mass` replaces it where a round was measured to do better with a weaker hold.
+inline constexpr double kHeldTypePriorMass = 3.7e-44;  // e^-100
+inline FitOptions held_type_options(FitOptions o, int type,
+                                    double other_mass = kHeldTypePriorMass) {
+  o.type_prior = {type == 0 ? 1.0 : other_mass, type == 1 ? 1.0 : other_mass};
+  return o;
+}
+// Sets q(type) of a held fit's start: inside the simplex box (its bound maps to an infinite free
+// coordinate, where the fit could not move it), leaning to the held type.
+inline void start_at_type(SourceParams& p, int type) {
+  constexpr double kOtherTypeStart = 0.02;
+  p[param::chi(type)] = 1 - kOtherTypeStart;
+  p[param::chi(1 - type)] = kOtherTypeStart;
+}
+
 // One optimizer iteration (objective = −ELBO).
 struct FitIteration {
   double f_before = 0;  // at the accepted point the step started from
@@ -105,5 +131,27 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
                                    const std::vector<int>& targets,
                                    const std::vector<SourceBounds>& target_box,
                                    const FitOptions& options = {});
+
+// The objective −ELBO of one target at given parameter vectors, without derivatives, its
+// neighbours held at the parameters it was built with: the target's pixel batch is built once,
+// and each call evaluates all its vectors in one launch of the value kernel
+// (kernels/celeste/model/elbo_value.hpp), one team per vector. For hypothesis comparisons and
+// the evidence integrals, which need values only. Each vector is mapped through the target's
+// box as a fit's start is (enforce_bounds, free coordinates and back), so a value equals a
+// zero-iteration fit's f_initial to rounding.
+class TargetObjective {
+ public:
+  TargetObjective(const std::vector<survey::Image>& images, const SurveyPatches& patches,
+                  const std::vector<SourceParams>& params, int target, const SourceBounds& box,
+                  const FitOptions& options);
+  std::vector<double> operator()(const std::vector<SourceParams>& thetas) const;
+  double operator()(const SourceParams& theta) const;
+  long active_visits() const { return batch_.active_visits.empty() ? 0 : batch_.active_visits[0]; }
+
+ private:
+  ElboBatchHost batch_;
+  SourceBounds box_;
+  FitOptions options_;
+};
 
 }  // namespace celeste::model

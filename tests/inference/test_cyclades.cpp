@@ -452,5 +452,25 @@ TEST(Cyclades, RejectsInvalidInput) {
   EXPECT_THROW(plan_cyclades({{1}, {0}}, options), std::invalid_argument);
 }
 
+// Independent rounds (type-evidence decisions): every target once, no two neighbours in a
+// round, at most max degree + 1 rounds; a 4×4 grid (bipartite) takes exactly 2, a triangle 3.
+TEST(Cyclades, IndependentRoundsAreIndependentSetsCoveringEveryTarget) {
+  for (const auto& [graph, expected_rounds] :
+       {std::pair{grid_graph(4, 4), 2}, std::pair{ConflictGraph{{1, 2}, {0, 2}, {0, 1}}, 3},
+        std::pair{ConflictGraph{{}, {}, {}}, 1}}) {
+    const auto rounds = independent_rounds(graph);
+    EXPECT_EQ(static_cast<int>(rounds.size()), expected_rounds);
+    std::vector<int> seen(graph.size(), 0);
+    for (const auto& round : rounds)
+      for (std::size_t i = 0; i < round.size(); ++i) {
+        ++seen[round[i]];
+        for (std::size_t j = i + 1; j < round.size(); ++j)
+          EXPECT_FALSE(adjacent(graph, round[i], round[j]))
+              << "round holds neighbours " << round[i] << " and " << round[j];
+      }
+    for (std::size_t t = 0; t < graph.size(); ++t) EXPECT_EQ(seen[t], 1) << "target " << t;
+  }
+}
+
 }  // namespace
 }  // namespace celeste::inference

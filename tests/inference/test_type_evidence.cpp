@@ -5,6 +5,8 @@
 // one).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -142,18 +144,32 @@ TEST(TypeEvidence, OccamIntegralOfKnownLikelihoods) {
   optimum[param::angle] = 9.5;  // near the box's end: the period wraps
   optimum[param::radius] = 1.5;
   const SourceBounds box = model::target_bounds(20.0, 1.0, 25.0);
+  // The integrals ask for points in batches, each point once.
   int calls = 0;
+  std::set<std::pair<int, double>> asked;
+  auto batched = [&](const std::function<double(int, double)>& delta_l) {
+    return [&, delta_l](const std::vector<inference::ShapePoint>& points) {
+      std::vector<double> out;
+      for (const auto& p : points) {
+        ++calls;
+        EXPECT_TRUE(asked.insert({p.index, p.value}).second) << "asked twice: " << p.value;
+        out.push_back(delta_l(p.index, p.value));
+      }
+      return out;
+    };
+  };
   const double flat = inference::shape_occam_integral(
-      [&](int, double) { ++calls; return 0.0; }, optimum, box, {});
+      batched([](int, double) { return 0.0; }), optimum, box, {});
   std::printf("  flat likelihood: %.6f (%d evaluations)\n", flat, calls);
   EXPECT_NEAR(flat, 0.0, 0.01);  // the integrals' relative tolerance
   const double w = 0.05, t0 = std::log(1.5);
+  asked.clear();
   const double peaked = inference::shape_occam_integral(
-      [&](int index, double x) {
+      batched([&](int index, double x) {
         if (index != param::radius) return 0.0;
         const double z = (std::log(x) - t0) / w;
         return -0.5 * z * z;
-      },
+      }),
       optimum, box, {});
   const double mu = constants::kRadiusPriorMean, v = constants::kRadiusPriorVar;
   const double lo = std::log(box.lo[param::radius]), hi = std::log(box.hi[param::radius]);
@@ -171,12 +187,25 @@ TEST(TypeEvidence, PointLikeGalaxyPaysForItsShape) {
   const Scene sc = make_scene(true, 60.0, 0.2, 7);
   State st = galaxy_hypothesis(sc);
   ASSERT_LT(st.params[0][param::radius], 0.5);
-  model::FitOptions evaluate = st.fit;
-  evaluate.trust_region.max_iterations = 0;
-  evaluate.linear_response = false;
+  const model::TargetObjective objective(sc.images, st.patches, st.params, 0, st.boxes[0], st.fit);
+  // The value kernel's objective is a zero-iteration fit's, to rounding, at the fit and at a
+  // shape away from it (the vectors of one call each get their own value).
+  model::SourceParams away = st.params[0];
+  away[param::axis_ratio] = 0.7;
+  away[param::radius] = 2.5;
+  const std::vector<double> values = objective({st.params[0], away});
+  for (const auto& [theta, value] : {std::pair{st.params[0], values[0]}, std::pair{away, values[1]}}) {
+    std::vector<model::SourceParams> at = st.params;
+    at[0] = theta;
+    const double f = model::fit_targets(sc.images, st.patches, at, {0}, {st.boxes[0]},
+                                        model::evaluation_options(st.fit))[0].result.f_initial;
+    EXPECT_NEAR(value, f, 1e-11 * std::fabs(f));
+  }
+  EXPECT_GT(values[1], values[0] + 1.0);  // the point-like shape fits a star better
   inference::WorkCounters work;
-  const double occam = inference::shape_occam_factor(sc.images, st.patches, st.params,
-                                                     st.boxes[0], 0, evaluate, {}, work);
+  const double occam = inference::shape_occam_factor(
+      objective, st.params[0], st.boxes[0], model::make_color_prior(st.fit.type_prior.data()), {},
+      work);
   std::printf("  Occam factor of the point-like galaxy: %.3f (%lld evaluations)\n", occam,
               static_cast<long long>(work.type_evidence_evaluations));
   EXPECT_LT(occam, -2.0);

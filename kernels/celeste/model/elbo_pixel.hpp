@@ -46,6 +46,14 @@ struct PatchSourceState {
   ShapeDerivs shape;
 };
 
+// The pixel's expected log-likelihood L_n from the mean E and variance V of its expected rate
+// (delta-method expectation of x ln G − ι G, model.md §4.2): the one place it is written, for
+// the derivative kernel below and the value kernel (elbo_value.hpp).
+KOKKOS_INLINE_FUNCTION double pixel_log_likelihood(const VisitedPixel& px, double E, double V) {
+  const double invE = 1.0 / E, invE2 = invE * invE;
+  return px.constant + px.x * (kmath::log(E) - V * 0.5 * invE2) - px.iota * E;
+}
+
 // Adds the pixel's L_n(m) and its derivatives to `acc`, given the active source's profiles
 // (with derivatives) at the pixel.
 KOKKOS_INLINE_FUNCTION void accumulate_pixel_profiles(const VisitedPixel& px,
@@ -84,7 +92,7 @@ KOKKOS_INLINE_FUNCTION void accumulate_pixel_profiles(const VisitedPixel& px,
   const double invE = 1.0 / E, invE2 = invE * invE;
   const double TV = -0.5 * invE2, TE = invE + V * invE2 * invE, TVE = invE2 * invE,
                TEE = -invE2 - 3.0 * V * invE2 * invE2;
-  acc.value += px.constant + x * (kmath::log(E) - V * 0.5 * invE2) - iota * E;
+  acc.value += pixel_log_likelihood(px, E, V);
 
   // ∇L = x T_V ∇V + (x T_E − ι) ∇E, ∇V = e2 − 2 E_s a
   double bv[kNumLikelihoodParams];
