@@ -1,5 +1,7 @@
 #include "io/fits_file.hpp"
 
+#include <bzlib.h>
+
 #include <fitsio.h>
 #include <unistd.h>
 
@@ -153,6 +155,85 @@ FitsFile FitsFile::open_read(const std::string& path) {
   return file;
 }
 
+namespace {
+
+// Whether the 2880-byte block `block` holds a header's END card (at a card boundary).
+bool block_has_end_card(const char* block) {
+  for (int card = 0; card < 36; ++card) {
+    const char* c = block + 80 * card;
+    if (c[0] == 'E' && c[1] == 'N' && c[2] == 'D') {
+      bool blank = true;
+      for (int k = 3; k < 80 && blank; ++k) blank = c[k] == ' ';
+      if (blank) return true;
+    }
+  }
+  return false;
+}
+
+// The leading 2880-byte blocks of a bzip2-compressed FITS file up to the first header's END
+// card, decompressed by streaming; "" in `why` unless the stream is corrupt or ends first.
+std::vector<char> bzip2_primary_header(const std::string& path, std::string& why) {
+  constexpr std::size_t kBlock = 2880;
+  constexpr std::size_t kMaxHeaderBlocks = 10000;  // 28.8 MB of keywords: not a header
+  std::vector<char> out;
+  std::FILE* fp = std::fopen(path.c_str(), "rb");
+  if (!fp) {
+    why = std::strerror(errno);
+    return out;
+  }
+  int bz = BZ_OK;
+  BZFILE* b = BZ2_bzReadOpen(&bz, fp, 0, 0, nullptr, 0);
+  while (bz == BZ_OK && out.size() < kMaxHeaderBlocks * kBlock) {
+    const std::size_t at = out.size();
+    out.resize(at + kBlock);
+    std::size_t got = 0;
+    while (got < kBlock && bz == BZ_OK) {
+      const int n = BZ2_bzRead(&bz, b, out.data() + at + got, static_cast<int>(kBlock - got));
+      if (n > 0) got += static_cast<std::size_t>(n);
+    }
+    if (got < kBlock) {
+      why = bz == BZ_STREAM_END ? "the file ends before its primary header's END card"
+                                : "bzip2 stream error " + std::to_string(bz);
+      break;
+    }
+    if (block_has_end_card(out.data() + at)) {
+      why.clear();
+      BZ2_bzReadClose(&bz, b);
+      std::fclose(fp);
+      return out;
+    }
+  }
+  if (why.empty()) why = "no END card in the first " + std::to_string(kMaxHeaderBlocks) + " blocks";
+  BZ2_bzReadClose(&bz, b);
+  std::fclose(fp);
+  out.clear();
+  return out;
+}
+
+}  // namespace
+
+FitsFile FitsFile::open_primary_header(const std::string& path) {
+  if (path.empty() || compression_of(path) != "bzip2") return open_read(path);
+  if (const std::string why = os_open_problem(path); !why.empty())
+    throw InputError(path + ": cannot open FITS file: " + why, {path, 0, 0, "", ""});
+  auto memory = std::make_unique<MemoryFile>();
+  std::string why;
+  memory->bytes = bzip2_primary_header(path, why);
+  if (!why.empty())
+    throw InputError(corrupt_compressed(path, "bzip2") + " [" + why + "]", {path, 0, 0, "", ""});
+  memory->data = memory->bytes.data();
+  memory->size = memory->bytes.size();
+  fitsfile* f = nullptr;
+  int status = 0;
+  if (fits_open_memfile(&f, path.c_str(), READONLY, &memory->data, &memory->size, 0, nullptr,
+                        &status))
+    throw InputError(path + ": cannot open as FITS: " + cfitsio_error_text(status),
+                     {path, 0, 0, "", ""});
+  FitsFile file(path, f);
+  file.memory_ = std::move(memory);
+  return file;
+}
+
 FitsFile FitsFile::create(const std::string& path) {
   ::unlink(path.c_str());  // fits_create_diskfile refuses to overwrite
   fitsfile* f = nullptr;
@@ -163,7 +244,7 @@ FitsFile FitsFile::create(const std::string& path) {
 }
 
 FitsFile::FitsFile(FitsFile&& other) noexcept
-    : path_(std::move(other.path_)), fptr_(other.fptr_) {
+    : path_(std::move(other.path_)), fptr_(other.fptr_), memory_(std::move(other.memory_)) {
   other.fptr_ = nullptr;
 }
 
@@ -176,6 +257,7 @@ FitsFile& FitsFile::operator=(FitsFile&& other) noexcept {
     path_ = std::move(other.path_);
     fptr_ = other.fptr_;
     other.fptr_ = nullptr;
+    memory_ = std::move(other.memory_);
   }
   return *this;
 }

@@ -9,6 +9,7 @@
 // recognizes compressed files (.fits.bz2, .fit.gz) and opens them directly.
 // Writing uses fits_create_diskfile (no extended-filename parsing, so any file name is literal)
 // and is meant for temporary files that the caller renames into place (io/atomic_file.hpp).
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ struct TableColumnSpec {
 class FitsFile {
  public:
   static FitsFile open_read(const std::string& path);
+  // The primary HDU's header only (keywords and the image's shape; no data can be read): for a
+  // bzip2-compressed file only the leading blocks up to the header's END card are decompressed
+  // (libbz2, streaming), where open_read decompresses the whole file. Other files: open_read.
+  // For the image index, which needs every frame's WCS before any pixels.
+  static FitsFile open_primary_header(const std::string& path);
   // Creates (overwrites) a plain disk file for writing.
   static FitsFile create(const std::string& path);
 
@@ -153,6 +159,14 @@ class FitsFile {
   FitsFile(std::string path, void* handle) : path_(std::move(path)), fptr_(handle) {}
   std::string path_;
   void* fptr_ = nullptr;  // fitsfile*
+  // open_primary_header: the decompressed header blocks CFITSIO reads as a memory file (its
+  // buffer pointer and size live here, at a stable address, while the file is open).
+  struct MemoryFile {
+    std::vector<char> bytes;
+    void* data = nullptr;
+    std::size_t size = 0;
+  };
+  std::unique_ptr<MemoryFile> memory_;
 };
 
 // CFITSIO's status text plus its drained error stack, "<text> [<msg>; <msg>]".

@@ -270,7 +270,7 @@ std::vector<survey::Image> read_sdss_field_headers(const std::string& dir, int r
     if (band < 0) throw InputError(dir + ": band '" + name + "' is not one of u g r i z");
     const std::string path = sdss_frame_path(dir, run, camcol, field, band);
     sdss_fpm_path(dir, run, camcol, field, band);  // the mask must exist too
-    FitsFile f = FitsFile::open_read(path);
+    FitsFile f = FitsFile::open_primary_header(path);
     f.move_to(1);
     survey::Image img;
     img.source = path;

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
 #include "config/options.hpp"
 #include "harness/run_outputs.hpp"
 #include "harness/shared_data.hpp"
+#include "io/fits_file.hpp"
 #include "io/generic_images.hpp"
 #include "io/image_cache.hpp"
 #include "io/image_index.hpp"
@@ -113,6 +115,49 @@ TEST(ImageIndex, SdssFrameFootprintFromItsHeader) {
     expect_footprint_of(index[b], loaded[b]);
     // SDSS frames are 2048 x 1489 pixels of 0.396": about 13.5' x 9.8'.
     EXPECT_NEAR(index[b].dec_max - index[b].dec_min, 13.5 / 60, 0.5 / 60);
+  }
+}
+
+// The index reads a .fits.bz2 frame's header by decompressing only its leading blocks: the
+// keywords and shape are those of the whole-file open; a stream cut before the END card, or
+// not bzip2 inside, is an InputError naming the file.
+TEST(ImageIndex, CompressedFrameHeaderAloneMatchesTheWholeFile) {
+  CELESTE_REQUIRE_SHARED_DATA("sdss/stripe82-94-1-12");
+  const std::string frame =
+      shared_data_path("sdss/stripe82-94-1-12") + "/frame-r-000094-1-0012.fits.bz2";
+  io::FitsFile head = io::FitsFile::open_primary_header(frame);
+  io::FitsFile whole = io::FitsFile::open_read(frame);
+  head.move_to(1);
+  whole.move_to(1);
+  EXPECT_EQ(head.image_shape(), whole.image_shape());
+  for (const char* key : {"CRVAL1", "CRVAL2", "CRPIX1", "CRPIX2", "CD1_1", "CD2_2"})
+    EXPECT_EQ(head.read_double(key), whole.read_double(key)) << key;
+  EXPECT_EQ(head.read_string("FILTER"), "r");
+
+  const std::string dir = scratch_dir("image_index_bz2");
+  std::string bytes;
+  {
+    std::FILE* in = std::fopen(frame.c_str(), "rb");
+    ASSERT_TRUE(in);
+    char buf[4096];
+    const std::size_t n = std::fread(buf, 1, 2000, in);  // far less than one header block
+    std::fclose(in);
+    bytes.assign(buf, n);
+  }
+  for (const auto& [name, content] :
+       {std::pair{std::string("cut.fits.bz2"), bytes},
+        std::pair{std::string("garbage.fits.bz2"), std::string("BZh9") + std::string(3000, 'x')}}) {
+    const std::string path = dir + "/" + name;
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    std::fwrite(content.data(), 1, content.size(), out);
+    std::fclose(out);
+    try {
+      io::FitsFile::open_primary_header(path);
+      FAIL() << name << " opened";
+    } catch (const celeste::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("bzip2"), std::string::npos) << e.what();
+    }
   }
 }
 
