@@ -178,6 +178,19 @@ model::ElboInputs<MemSpace> upload_problem(const TestProblem& prob, int num_task
   return in;
 }
 
+// The parameter vectors as a (vectors × 44) View in MemSpace, one row per task.
+template <class MemSpace>
+Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> upload_thetas(
+    const std::vector<std::array<double, kNumParams>>& thetas) {
+  const int nt = static_cast<int>(thetas.size());
+  Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> theta("theta", nt, kNumParams);
+  auto th = Kokkos::create_mirror_view(theta);
+  for (int t = 0; t < nt; ++t)
+    for (int p = 0; p < kNumParams; ++p) th(t, p) = thetas[t][p];
+  Kokkos::deep_copy(theta, th);
+  return theta;
+}
+
 struct ElboOutput {
   double value;
   std::array<double, kNumParams> grad;
@@ -193,11 +206,7 @@ std::vector<ElboOutput> run_kernel(const TestProblem& prob,
   using Mem = typename ExecSpace::memory_space;
   const int nt = static_cast<int>(thetas.size());
   auto in = upload_problem<Mem>(prob, nt);
-  Kokkos::View<double**, Kokkos::LayoutRight, Mem> theta("theta", nt, kNumParams);
-  auto th = Kokkos::create_mirror_view(theta);
-  for (int t = 0; t < nt; ++t)
-    for (int p = 0; p < kNumParams; ++p) th(t, p) = thetas[t][p];
-  Kokkos::deep_copy(theta, th);
+  const auto theta = upload_thetas<Mem>(thetas);
   Kokkos::View<double*, Mem> value("value", nt);
   Kokkos::View<double**, Kokkos::LayoutRight, Mem> grad("grad", nt, kNumParams);
   Kokkos::View<double***, Kokkos::LayoutRight, Mem> hess("hess", nt, kNumParams, kNumParams);

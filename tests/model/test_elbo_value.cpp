@@ -20,11 +20,7 @@ std::vector<double> run_value_kernel(const TestProblem& prob,
   using Mem = typename ExecSpace::memory_space;
   const int nt = static_cast<int>(thetas.size());
   auto in = upload_problem<Mem>(prob, nt);
-  Kokkos::View<double**, Kokkos::LayoutRight, Mem> theta("theta", nt, kNumParams);
-  auto th = Kokkos::create_mirror_view(theta);
-  for (int t = 0; t < nt; ++t)
-    for (int p = 0; p < kNumParams; ++p) th(t, p) = thetas[t][p];
-  Kokkos::deep_copy(theta, th);
+  const auto theta = upload_thetas<Mem>(thetas);
   Kokkos::View<double*, Mem> value("value", nt);
   model::evaluate_elbo_value(ExecSpace(), in, theta, value, prior, team_size);
   ExecSpace().fence();
