@@ -58,12 +58,6 @@ struct WorkCounters {
   // Counts `n` value-only ELBO evaluations (model::TargetObjective): evaluations, not pixel
   // visits, which count the derivative kernel's work (the FLOP figure leaves these out).
   void count_values(std::int64_t n) { elbo_evaluations += n; }
-  // Counts one ELBO evaluation outside a fit (an objective at a given point).
-  void count_evaluation(const model::SourceFit& f) {
-    elbo_evaluations += f.result.evaluations;
-    active_pixel_visits += f.result.evaluations * f.active_visits;
-    inactive_pixel_visits += f.neighbor_visits;
-  }
   // Counts one source fit.
   void count(const model::SourceFit& f) {
     ++fits;
