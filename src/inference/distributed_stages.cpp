@@ -172,8 +172,19 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
       ++table.finished;
     }
     table.finished_work += p.work;
-    result.tasks.push_back({p.stage + 1, p.region, p.rank, p.seconds,
-                            region_costs[p.stage][p.region]});
+    TaskTime t;
+    t.stage = p.stage + 1;
+    t.region = p.region;
+    t.rank = p.rank;
+    t.seconds = p.seconds;
+    t.cost = region_costs[p.stage][p.region];
+    t.sources = static_cast<long>(region_targets[p.stage][p.region].size());
+    t.fits = p.work.fits;
+    t.newton_iterations = p.work.newton_iterations;
+    t.elbo_evaluations = p.work.elbo_evaluations;
+    t.active_pixel_visits = p.work.active_pixel_visits;
+    t.type_evidence_calls = p.work.type_evidence_calls;
+    result.tasks.push_back(t);
     if (options.on_task_recorded) options.on_task_recorded(table.finished_work, p.stage);
   };
 
@@ -259,12 +270,17 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
       for (auto& m : dtree.take_outbox()) out.send(scheduling::encode_message(m), m.to, kTagScheduler);
       if (prefetched) options.prefetch(static_cast<int>(st), prefetched->id);
     };
+    // Time without a task counts as waiting for work only if a task came after it; after the
+    // rank's last task it is the stage's load imbalance (idle_s), never both.
+    double unassigned_wait_s = 0;
     while (true) {
       pump();
       std::optional<scheduling::Task> task;
       task.swap(prefetched);
       if (!task) task = dtree.next_task();
       if (task) {
+        me.waiting_s += unassigned_wait_s;
+        unassigned_wait_s = 0;
         // Requests for more work go out before the fit, so the next task is on its way.
         for (auto& m : dtree.take_outbox()) out.send(scheduling::encode_message(m), m.to, kTagScheduler);
         const auto t0 = Clock::now();
@@ -295,7 +311,7 @@ DistributedResult run_stages_distributed(RunState& state, MpiCatalogState& share
       } else {
         const auto w0 = Clock::now();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
-        me.waiting_s += seconds_since(w0);
+        unassigned_wait_s += seconds_since(w0);
       }
     }
     for (auto& m : dtree.take_outbox()) out.send(scheduling::encode_message(m), m.to, kTagScheduler);

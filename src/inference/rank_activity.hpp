@@ -25,7 +25,7 @@ struct RankActivity {
   int tasks = 0;
   long sources = 0;             // targets of its tasks
   double fitting_s = 0;         // inside tasks
-  double waiting_s = 0;         // waiting for work before its stage ended
+  double waiting_s = 0;         // waiting for work that came (not after its last task)
   double idle_s = 0;            // after its last task until the stage ended, over stages
   RmaCounters rma;
   long scheduler_messages = 0;  // sent + received
@@ -38,6 +38,10 @@ struct TaskTime {
   int rank = 0;
   double seconds = 0;
   double cost = 0;  // the scheduler's estimate (the region's active pixels)
+  // What the task did, so a report tells why a task took as long as it did.
+  long sources = 0;  // the region's targets
+  std::int64_t fits = 0, newton_iterations = 0, elbo_evaluations = 0, active_pixel_visits = 0;
+  std::int64_t type_evidence_calls = 0;
 };
 
 }  // namespace celeste::inference

@@ -161,7 +161,11 @@ std::string report_json(const RunReport& r) {
     const TaskTime& t = r.task_times[i];
     o << (i ? ", " : "") << "{\"stage\": " << t.stage << ", \"id\": " << t.region
       << ", \"rank\": " << t.rank << ", \"seconds\": " << json_number(t.seconds)
-      << ", \"cost\": " << json_number(t.cost) << "}";
+      << ", \"cost\": " << json_number(t.cost) << ", \"sources\": " << t.sources
+      << ", \"fits\": " << t.fits << ", \"newton_iterations\": " << t.newton_iterations
+      << ", \"elbo_evaluations\": " << t.elbo_evaluations
+      << ", \"active_pixel_visits\": " << t.active_pixel_visits
+      << ", \"type_evidence_calls\": " << t.type_evidence_calls << "}";
   }
   o << "],\n";
   o << memory_layout_json(r);

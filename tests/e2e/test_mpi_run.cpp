@@ -111,6 +111,18 @@ TEST_F(MpiRun, AnyRankCountFanoutAndThreadsGiveTheOneRankCatalog) {
       }
       EXPECT_EQ(ranks_listed, c.ranks) << name << "\n" << rep;
       EXPECT_EQ(tasks, regions) << name << "\n" << rep;
+      // Per task what it did: its fits add up to the run's.
+      double task_fits = 0;
+      int task_entries = 0;
+      const std::size_t list = rep.find("\"tasks\": [{");
+      ASSERT_NE(list, std::string::npos) << name << "\n" << rep;
+      for (std::size_t t = rep.find("{\"stage\": ", list); t != std::string::npos;
+           t = rep.find("{\"stage\": ", t + 1)) {
+        task_fits += json_number(rep.substr(t, rep.find('}', t + 1) - t), "fits");
+        ++task_entries;
+      }
+      EXPECT_EQ(task_entries, regions) << name << "\n" << rep;
+      EXPECT_EQ(task_fits, json_number(*ref_report_, "fits")) << name << "\n" << rep;
       EXPECT_NE(r.output.find(std::to_string(c.ranks) + " MPI ranks"), std::string::npos)
           << r.output;
       // Phase and progress lines come from rank 0 alone (docs/run.md "Log and progress"),
@@ -144,6 +156,18 @@ TEST_F(MpiRun, MoreRanksThanTasksFinishes) {
   int idle = 0;
   for (std::size_t at = 0; (at = rep.find("\"tasks\": 0,", at)) != std::string::npos; ++at) ++idle;
   EXPECT_EQ(idle, 3) << rep;
+  // A rank that never gets a task spends both stages idle (load imbalance); none of it is
+  // waiting for work, or the report would count the same seconds twice.
+  std::size_t at = rep.find("\"ranks\": [");
+  ASSERT_NE(at, std::string::npos) << rep;
+  for (int k = 0; k < 4; ++k) {
+    at = rep.find("{\"rank\": ", at + 1);
+    ASSERT_NE(at, std::string::npos) << rep;
+    const std::string entry = rep.substr(at, rep.find('}', at) - at);
+    if (json_number(entry, "tasks") != 0) continue;
+    EXPECT_EQ(json_number(entry, "waiting_s"), 0) << entry;
+    EXPECT_GT(json_number(entry, "load_imbalance_s"), 0) << entry;
+  }
 }
 
 TEST_F(MpiRun, MissingImageIsReportedOnce) {
