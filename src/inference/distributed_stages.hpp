@@ -45,7 +45,8 @@ struct DistributedResult {
 // Fits region `region` of stage `stage` (0-based), reading and writing `shared`, adding its
 // work to `work`; `state` holds the task's progress (a resumed partial region continues).
 // `poll(fraction done)` is called between chunks of fits: the rank serves its scheduler
-// messages (its children's requests) while it works, and asks for its next task ahead.
+// messages (its children's requests) while it works, and asks for its next task ahead;
+// `poll(NaN)` (inside a long chunk) serves the messages only.
 using TaskRunner = std::function<void(CatalogState& shared, int stage, int region,
                                       WorkCounters& work,
                                       const std::function<void(double)>& poll)>;

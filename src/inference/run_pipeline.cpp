@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -689,8 +690,11 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           task_patches.by_source[src].push_back(std::move(*p));
     model::attach_star_stamps(task_patches, images, patch_options);
   };
+  // after_chunk(changed, fraction done) runs between chunks of a round; between_fits, when
+  // set, also inside a star-hypothesis move, after each of its fits.
   auto fit_region = [&](CatalogState& shared, std::size_t st, std::size_t reg, WorkCounters& work,
-                        const std::function<void(const std::vector<int>&, double)>& after_chunk) {
+                        const std::function<void(const std::vector<int>&, double)>& after_chunk,
+                        const std::function<void()>& between_fits) {
     const auto& rounds = planned[st][reg].rounds;
     const std::vector<int>& region_targets = (*stage_list[st])[reg].targets;
     prepare_task(st, reg);
@@ -728,7 +732,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           // fixed order: the result does not depend on threads or ranks.
           for (int s : targets) {
             const auto move = try_star_hypothesis(images, task_patches, task_params, task_records, boxes,
-                                                  movable, s, fit_options, hypothesis_options);
+                                                  movable, s, fit_options, hypothesis_options,
+                                                  between_fits);
             work += move.work;
             changed.insert(changed.end(), move.changed.begin(), move.changed.end());
           }
@@ -826,7 +831,7 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           if (seconds_since(last_checkpoint) >= cfg.output.checkpoint_seconds)
             save_checkpoint(seconds_since(t_inference));
           print_progress(st, reg);
-        });
+        }, nullptr);
         log::detail(log::format("celeste run: stage %zu region %zu/%zu: %zu targets in %s", st + 1,
                                 reg + 1, planned[st].size(),
                                 (*stage_list[st])[reg].targets.size(),
@@ -881,7 +886,9 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
         [&](CatalogState& task_state, int st, int reg, WorkCounters& work,
             const std::function<void(double)>& poll) {
           fit_region(task_state, static_cast<std::size_t>(st), static_cast<std::size_t>(reg),
-                     work, [&](const std::vector<int>&, double fraction) { poll(fraction); });
+                     work, [&](const std::vector<int>&, double fraction) { poll(fraction); },
+                     // Inside a move: answer the scheduler only (no fraction, no prefetch).
+                     [&] { poll(std::numeric_limits<double>::quiet_NaN()); });
           task_state.put_current(region_targets[st][reg], task_params, task_records);
         },
         dopt);

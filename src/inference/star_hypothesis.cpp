@@ -40,7 +40,8 @@ StarHypothesisOutcome try_star_hypothesis(const std::vector<survey::Image>& imag
                                           const std::vector<SourceBounds>& boxes,
                                           const std::vector<bool>& movable, int s,
                                           const model::FitOptions& fit_options,
-                                          const StarHypothesisOptions& options) {
+                                          const StarHypothesisOptions& options,
+                                          const std::function<void()>& after_each_fit) {
   StarHypothesisOutcome out;
   if (!star_hypothesis_candidate(params[s], options) || patches.by_source[s].empty()) return out;
   const survey::Image& ref = images[patches.by_source[s].front().image];
@@ -75,6 +76,7 @@ StarHypothesisOutcome try_star_hypothesis(const std::vector<survey::Image>& imag
     auto fits = model::fit_targets(images, patches, trial, {t}, {box_of(t)}, o);
     out.work.count(fits[0]);
     ++out.work.star_hypothesis_fits;
+    if (after_each_fit) after_each_fit();
     return fits[0];
   };
   auto objective = [&](int t) { return fit_one(t, evaluate).result.f_initial; };

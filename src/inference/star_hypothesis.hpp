@@ -8,6 +8,7 @@
 // change of the whole catalog is the sum of the changes of the single-source objectives the
 // refits see (each holds the others fixed), so the test is on the model's own objective.
 // docs/decisions.md "Star hypothesis of blends".
+#include <functional>
 #include <vector>
 
 #include "inference/checkpoint.hpp"
@@ -37,7 +38,9 @@ struct StarHypothesisOutcome {
 bool star_hypothesis_candidate(const model::SourceParams& p, const StarHypothesisOptions& o);
 
 // Tries the move on target s. `movable` says which sources may change (the region's targets);
-// params/records are updated in place only when the move is accepted.
+// params/records are updated in place only when the move is accepted. `after_each_fit`, when
+// set, is called after every fit of the move (a move may take seconds: a distributed run
+// answers its scheduler messages there); it must not touch params or records.
 StarHypothesisOutcome try_star_hypothesis(const std::vector<survey::Image>& images,
                                           const model::SurveyPatches& patches,
                                           std::vector<model::SourceParams>& params,
@@ -45,6 +48,7 @@ StarHypothesisOutcome try_star_hypothesis(const std::vector<survey::Image>& imag
                                           const std::vector<SourceBounds>& boxes,
                                           const std::vector<bool>& movable, int s,
                                           const model::FitOptions& fit_options,
-                                          const StarHypothesisOptions& options);
+                                          const StarHypothesisOptions& options,
+                                          const std::function<void()>& after_each_fit = {});
 
 }  // namespace celeste::inference
