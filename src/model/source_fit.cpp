@@ -184,7 +184,12 @@ TargetObjective::TargetObjective(const std::vector<survey::Image>& images,
                                  const SurveyPatches& patches,
                                  const std::vector<SourceParams>& params, int target,
                                  const SourceBounds& box, const FitOptions& options)
-    : batch_(build_elbo_batch(images, patches, params, {target})), box_(box), options_(options) {}
+    : batch_(build_elbo_batch(images, patches, params, {target})), box_(box), options_(options) {
+  runtime::with_backend(options_.backend, [&](auto space) {
+    using Mem = typename decltype(space)::memory_space;
+    resident_ = std::make_shared<const PlacedBatch<Mem>>(batch_, 0, options_.memory);
+  });
+}
 
 double TargetObjective::operator()(const SourceParams& theta) const {
   return (*this)(std::vector<SourceParams>{theta})[0];
@@ -194,21 +199,26 @@ std::vector<double> TargetObjective::operator()(const std::vector<SourceParams>&
   const int T = static_cast<int>(thetas.size());
   std::vector<double> out(T);
   if (T == 0) return out;
-  // One task per vector, all on the one target's pixels: its patches repeated.
-  ElboBatchHost batch = batch_;
-  const int P = static_cast<int>(batch_.patches.size());
-  batch.task_patch_begin.assign(1, 0);
-  batch.patches.clear();
-  for (int t = 0; t < T; ++t) {
-    batch.patches.insert(batch.patches.end(), batch_.patches.begin(), batch_.patches.end());
-    batch.task_patch_begin.push_back((t + 1) * P);
-  }
-  batch.active_visits.assign(T, active_visits());
-  batch.neighbor_visits.assign(T, 0);
   runtime::with_backend(options_.backend, [&](auto space) {
     using Exec = decltype(space);
     using Mem = typename Exec::memory_space;
-    const PlacedBatch<Mem> placed(batch, 0, options_.memory);
+    // One task per vector, all on the one target's resident pixels: its patches repeated
+    // (the patch table and task offsets are the only arrays uploaded per call).
+    const auto& placed = *static_cast<const PlacedBatch<Mem>*>(resident_.get());
+    ElboInputs<Mem> in = placed.in;
+    const int P = static_cast<int>(batch_.patches.size());
+    in.task_patch_begin = Kokkos::View<int*, Mem>(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "Celeste::Value::task_patch_begin"), T + 1);
+    in.patches = Kokkos::View<PatchGeometry*, Mem>(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "Celeste::Value::patches"),
+        std::size_t(T) * P);
+    auto begin_h = Kokkos::create_mirror_view(in.task_patch_begin);
+    auto patches_h = Kokkos::create_mirror_view(in.patches);
+    for (int t = 0; t <= T; ++t) begin_h(t) = t * P;
+    for (int t = 0; t < T; ++t)
+      for (int k = 0; k < P; ++k) patches_h(std::size_t(t) * P + k) = batch_.patches[k];
+    Kokkos::deep_copy(in.task_patch_begin, begin_h);
+    Kokkos::deep_copy(in.patches, patches_h);
     Kokkos::View<double**, Kokkos::LayoutRight, Mem> theta("Celeste::Value::theta", T, kNumParams);
     Kokkos::View<double*, Mem> value("Celeste::Value::value", T);
     auto theta_h = Kokkos::create_mirror_view(theta);
@@ -221,7 +231,7 @@ std::vector<double> TargetObjective::operator()(const std::vector<SourceParams>&
       for (int p = 0; p < kNumParams; ++p) theta_h(t, p) = th[p];
     }
     Kokkos::deep_copy(theta, theta_h);
-    evaluate_elbo_value(Exec(), placed.in, theta, value, make_color_prior(options_.type_prior.data()),
+    evaluate_elbo_value(Exec(), in, theta, value, make_color_prior(options_.type_prior.data()),
                         options_.team_size);
     Exec().fence();
     auto value_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), value);

@@ -4,6 +4,7 @@
 // batched Newton trust-region kernel (kernels/celeste/model/fit_sources.hpp) and return the new
 // parameters with per-source optimizer statistics.
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,10 @@ class TargetObjective {
   ElboBatchHost batch_;
   SourceBounds box_;
   FitOptions options_;
+  // The target's pixels, PSFs and star stamps, placed once in the memory of options_.backend
+  // (a PlacedBatch<Mem> of source_fit.cpp; type-erased because the backend is chosen at run
+  // time): a call uploads only its parameter vectors and the repeated patch table.
+  std::shared_ptr<const void> resident_;
 };
 
 }  // namespace celeste::model

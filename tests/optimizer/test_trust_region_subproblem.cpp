@@ -5,10 +5,13 @@
 #include <Kokkos_Core.hpp>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "celeste/optimizer/trust_region_subproblem.hpp"
+#include "harness/test_backend.hpp"
 #include "optimizer/test_matrices.hpp"
 
 namespace {
@@ -355,4 +358,131 @@ TEST(TrustRegionSubproblem, ShiftFloorRelativeToSpreadDampsSmallCurvatures) {
   // Tolerance: H + λI has condition ~1e12 here (measured error 4e-8).
   EXPECT_NEAR(component(fixed.s, 1), -0.02 / (0.025 + 1e-12 * spread), 1e-6);  // -0.80
   EXPECT_LT(model(p.h, p.g, fixed.s), model(p.h, p.g, optim.s));
+}
+
+namespace {
+
+using celeste::testing::TestExecSpace;
+using celeste::testing::TestMemSpace;
+
+// One subproblem per team of the backend under test: team_subproblem_eigen, then
+// subproblem_from_eigen over TeamLoops (KokkosBatched TeamLU / TeamTrsv / TeamGemv), the path
+// team_minimize takes when the subproblem is spread over a team (the GPU default). nvcc: the
+// device lambda lives in a free function, not in a TEST body.
+struct TeamSolved {
+  std::vector<TrustRegionStep> steps;
+  std::vector<std::vector<double>> s;
+};
+TeamSolved solve_on_teams(const std::vector<Problem>& problems, const std::vector<double>& deltas,
+                          int team_size, const TrustRegionSubproblemOptions& options) {
+  const int batch = int(problems.size()), n = problems[0].h.n;
+  using Matrices = Kokkos::View<double***, Kokkos::LayoutRight, TestMemSpace>;
+  using Vectors = Kokkos::View<double**, Kokkos::LayoutRight, TestMemSpace>;
+  Matrices h("h", batch, n, n);
+  Vectors g("g", batch, n), s("s", batch, n),
+      buffer("ws", batch, trust_region_subproblem_workspace_doubles(n));
+  Kokkos::View<double*, TestMemSpace> delta("delta", batch);
+  Kokkos::View<TrustRegionStep*, TestMemSpace> steps("steps", batch);
+  auto h_host = Kokkos::create_mirror_view(h);
+  auto g_host = Kokkos::create_mirror_view(g);
+  auto delta_host = Kokkos::create_mirror_view(delta);
+  for (int b = 0; b < batch; ++b) {
+    delta_host(b) = deltas[b];
+    for (int i = 0; i < n; ++i) {
+      g_host(b, i) = problems[b].g[i];
+      for (int j = 0; j < n; ++j) h_host(b, i, j) = problems[b].h(i, j);
+    }
+  }
+  Kokkos::deep_copy(h, h_host);
+  Kokkos::deep_copy(g, g_host);
+  Kokkos::deep_copy(delta, delta_host);
+  using policy = Kokkos::TeamPolicy<TestExecSpace>;
+  Kokkos::parallel_for(
+      "Celeste::Optimizer::Test::team_subproblem", policy(batch, team_size),
+      KOKKOS_LAMBDA(const policy::member_type& member) {
+        const int b = member.league_rank();
+        const TrustRegionSubproblemWorkspace<TestMemSpace> ws(&buffer(b, 0), n);
+        auto hb = Kokkos::subview(h, b, Kokkos::ALL, Kokkos::ALL);
+        auto gb = Kokkos::subview(g, b, Kokkos::ALL);
+        auto sb = Kokkos::subview(s, b, Kokkos::ALL);
+        const EigenResult eigen = team_subproblem_eigen(member, n, hb, ws, options);
+        const TrustRegionStep step =
+            subproblem_from_eigen(TeamLoops<policy::member_type>{member}, n, gb, hb, delta(b),
+                                  sb, ws, options, eigen);
+        Kokkos::single(Kokkos::PerTeam(member), [&]() { steps(b) = step; });
+      });
+  auto steps_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), steps);
+  auto s_host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s);
+  TeamSolved out;
+  for (int b = 0; b < batch; ++b) {
+    out.steps.push_back(steps_host(b));
+    out.s.emplace_back(&s_host(b, 0), &s_host(b, 0) + n);
+  }
+  return out;
+}
+
+}  // namespace
+
+// The subproblem over a team (team sizes 1 and 2 where the backend allows) gives the serial
+// solve's bits in every branch: interior Newton step, boundary (positive definite and
+// indefinite, Optim's 5 root iterations and converged root finding), hard case, a hard-case
+// candidate that is not one, zero gradient at a saddle, and a non-converging eigen-solve.
+TEST(TrustRegionSubproblem, TeamSolveIsBitwiseTheSerialOne) {
+  const int n = 41;
+  std::vector<Problem> problems;
+  std::vector<double> deltas;
+  std::vector<const char*> names;
+  auto add = [&](const char* name, std::vector<double> d, std::vector<double> qg, double delta) {
+    problems.push_back(make_problem(d, qg, 700 + unsigned(problems.size())));
+    deltas.push_back(delta);
+    names.push_back(name);
+  };
+  std::vector<double> d(n), qg(n);
+  for (int i = 0; i < n; ++i) { d[i] = 1.0 + 9.0 * i / (n - 1); qg[i] = std::sin(1.0 + i); }
+  add("interior", d, qg, 1e3);
+  for (int i = 0; i < n; ++i) { d[i] = std::pow(10.0, -2.0 + 5.0 * i / (n - 1)); qg[i] = std::cos(0.3 + 2.0 * i); }
+  add("boundary, positive definite", d, qg, 0.5);
+  for (int i = 0; i < n; ++i) { d[i] = -3.0 + 8.0 * i / (n - 1); qg[i] = 0.5 + std::sin(3.0 * i); }
+  add("boundary, indefinite", d, qg, 0.7);
+  for (int i = 0; i < n; ++i) { d[i] = i == 0 ? -2.0 : 1.0 + i; qg[i] = i == 0 ? 0.0 : 0.3 * std::cos(1.0 * i); }
+  add("hard case", d, qg, 3.0);
+  for (int i = 0; i < n; ++i) qg[i] = i == 0 ? 0.0 : 5.0;
+  add("hard-case candidate, short radius", d, qg, 0.5);
+  for (int i = 0; i < n; ++i) qg[i] = 0.0;
+  add("zero gradient, saddle", d, qg, 2.0);
+  TrustRegionSubproblemOptions few_sweeps;
+  few_sweeps.max_jacobi_sweeps = 1;
+  const int max_team = std::min(2, TestExecSpace().concurrency());  // Serial, openmp.t1: 1
+  for (const TrustRegionSubproblemOptions& options :
+       {TrustRegionSubproblemOptions(), converged_root_finding(), few_sweeps}) {
+    for (int team_size = 1; team_size <= max_team; ++team_size) {
+      const TeamSolved team = solve_on_teams(problems, deltas, team_size, options);
+      for (std::size_t b = 0; b < problems.size(); ++b) {
+        SCOPED_TRACE(std::string(names[b]) + ", team size " + std::to_string(team_size) +
+                     ", max sweeps " + std::to_string(options.max_jacobi_sweeps) +
+                     ", root iterations " + std::to_string(options.max_root_iterations));
+        const Solved serial = solve(problems[b].h, problems[b].g, deltas[b], options);
+        const TrustRegionStep &a = serial.step, &t = team.steps[b];
+        EXPECT_EQ(t.eigen_status, a.eigen_status);
+        EXPECT_EQ(t.eigen_sweeps, a.eigen_sweeps);
+        EXPECT_EQ(t.interior, a.interior);
+        EXPECT_EQ(t.hard_case, a.hard_case);
+        EXPECT_EQ(t.reached_solution, a.reached_solution);
+        EXPECT_EQ(t.root_iterations, a.root_iterations);
+        EXPECT_EQ(std::memcmp(&t.lambda, &a.lambda, sizeof(double)), 0) << t.lambda << " vs " << a.lambda;
+        EXPECT_EQ(std::memcmp(&t.model_value, &a.model_value, sizeof(double)), 0)
+            << t.model_value << " vs " << a.model_value;
+        EXPECT_EQ(std::memcmp(&t.min_eigenvalue, &a.min_eigenvalue, sizeof(double)), 0);
+        int differing = 0;
+        for (int i = 0; i < n; ++i) differing += std::memcmp(&team.s[b][i], &serial.s[i], sizeof(double)) != 0;
+        EXPECT_EQ(differing, 0) << "step entries not bitwise the serial ones";
+      }
+    }
+  }
+  // The branches above were all taken (serial solves).
+  EXPECT_TRUE(solve(problems[0].h, problems[0].g, deltas[0]).step.interior);
+  EXPECT_TRUE(solve(problems[3].h, problems[3].g, deltas[3]).step.hard_case);
+  EXPECT_FALSE(solve(problems[4].h, problems[4].g, deltas[4]).step.hard_case);
+  EXPECT_NE(solve(problems[0].h, problems[0].g, deltas[0], few_sweeps).step.eigen_status,
+            EigenStatus::converged);
 }

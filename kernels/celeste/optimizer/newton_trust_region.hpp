@@ -10,9 +10,9 @@
 //     objective(member, trial_y, double& f, g, H) -> bool
 //     Must be called collectively and fill g and H completely before returning (the driver
 //     issues a team_barrier afterwards). The f and ok of team rank 0 are the ones used.
-//     The subproblem's eigen-solve runs on all the team's threads (team_symmetric_eigen, the
-//     serial bits) on GPUs or with options.team_eigen = all_threads, else on one thread like
-//     the rest of the step logic.
+//     The subproblem runs on all the team's threads (team_symmetric_eigen, then KokkosBatched
+//     TeamLU / TeamTrsv / TeamGemv: the serial bits) on GPUs or with options.team_eigen =
+//     all_threads, else on one thread like the rest of the step logic.
 // y: rank-1 view of length ≥ n, the initial point on input, the last accepted point on output
 //    (unchanged unless a step was accepted). Written only by one thread in team_minimize.
 // workspace: NewtonTrustRegionWorkspace<MemorySpace>(buffer, n) over
@@ -308,12 +308,11 @@ KOKKOS_INLINE_FUNCTION void team_propose_step(const MemberType& member, int n, c
   if (!go) return;
   const EigenResult eigen =
       team_subproblem_eigen(member, n, ws.hessian, ws.subproblem, options.subproblem);
-  Kokkos::single(Kokkos::PerTeam(member), [&]() {
-    take_step(n, y,
-              subproblem_from_eigen(n, ws.gradient, ws.hessian, ws.state->radius, ws.step,
-                                    ws.subproblem, options.subproblem, eigen),
-              ws);
-  });
+  // Steps 2-4 over the team too (TeamLU / TeamTrsv / TeamGemv): every thread gets the step.
+  const TrustRegionStep step =
+      subproblem_from_eigen(TeamLoops<MemberType>{member}, n, ws.gradient, ws.hessian,
+                            ws.state->radius, ws.step, ws.subproblem, options.subproblem, eigen);
+  Kokkos::single(Kokkos::PerTeam(member), [&]() { take_step(n, y, step, ws); });
 }
 
 template <class YView, class MemorySpace>

@@ -19,6 +19,7 @@
 #include <cfloat>
 
 #include "celeste/math.hpp"
+#include "celeste/optimizer/loops.hpp"
 
 namespace celeste::optimizer {
 
@@ -95,35 +96,7 @@ KOKKOS_INLINE_FUNCTION void jacobi_rotate_vector_row(int r, int p, int q,
   V(r, q) = vrq + s * (vrp - tau * vrq);
 }
 
-// The loops of the solver run by one thread (SerialLoops) or spread over a team's threads
-// (TeamLoops): every thread runs the same control flow on the same shared A, reads only between
-// barriers, and each element is written by one thread with the serial arithmetic, so both give
-// the same bits.
-struct SerialLoops {
-  template <class F>
-  KOKKOS_INLINE_FUNCTION void for_range(int n, const F& f) const {
-    for (int i = 0; i < n; ++i) f(i);
-  }
-  template <class F>
-  KOKKOS_INLINE_FUNCTION void single(const F& f) const {
-    f();
-  }
-  KOKKOS_INLINE_FUNCTION void barrier() const {}
-};
-
-template <class Member>
-struct TeamLoops {
-  const Member& member;
-  template <class F>
-  KOKKOS_INLINE_FUNCTION void for_range(int n, const F& f) const {
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n), f);
-  }
-  template <class F>
-  KOKKOS_INLINE_FUNCTION void single(const F& f) const {
-    Kokkos::single(Kokkos::PerTeam(member), f);
-  }
-  KOKKOS_INLINE_FUNCTION void barrier() const { member.team_barrier(); }
-};
+// The loops run through a Loops policy (loops.hpp): SerialLoops or TeamLoops, same bits.
 
 // One Jacobi rotation in the (p, q) plane that zeroes A(p, q); A stays exactly symmetric
 // because both triangles are written with the same value. Rutishauser's formulation (updates
@@ -259,7 +232,7 @@ KOKKOS_INLINE_FUNCTION EigenResult serial_symmetric_eigen(int n, const AView& A,
                                                           const ValuesView& eigenvalues,
                                                           const VectorsView& eigenvectors,
                                                           int max_sweeps) {
-  return detail::symmetric_eigen(detail::SerialLoops{}, n, A, eigenvalues, eigenvectors,
+  return detail::symmetric_eigen(SerialLoops{}, n, A, eigenvalues, eigenvectors,
                                  max_sweeps);
 }
 
@@ -269,7 +242,7 @@ KOKKOS_INLINE_FUNCTION EigenResult team_symmetric_eigen(const Member& member, in
                                                         const ValuesView& eigenvalues,
                                                         const VectorsView& eigenvectors,
                                                         int max_sweeps) {
-  return detail::symmetric_eigen(detail::TeamLoops<Member>{member}, n, A, eigenvalues,
+  return detail::symmetric_eigen(TeamLoops<Member>{member}, n, A, eigenvalues,
                                  eigenvectors, max_sweeps);
 }
 

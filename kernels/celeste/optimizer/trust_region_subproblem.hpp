@@ -97,32 +97,37 @@ KOKKOS_INLINE_FUNCTION TrustRegionStep solve_trust_region_subproblem(
     const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
     const TrustRegionSubproblemOptions& options = TrustRegionSubproblemOptions());
 
-// The same split for a team (H and ws shared): step 1 collectively over `member`
-// (team_symmetric_eigen; every thread gets its result), then steps 2–4 on one thread by
-// subproblem_from_eigen. Together they give the serial solve's bits.
+// The same split for a team (H, g, s and ws shared): step 1 collectively over `member`
+// (team_symmetric_eigen; every thread gets its result), then steps 2–4 by subproblem_from_eigen
+// either on one thread (SerialLoops, inside Kokkos::single) or collectively
+// (TeamLoops<Member>: the LU, triangular solves and matrix-vector products through
+// KokkosBatched's Team routines, the scalar control flow on every thread alike; every thread
+// gets the step). Every combination gives the serial solve's bits.
 template <class Member, class HView, class MemorySpace>
 KOKKOS_INLINE_FUNCTION EigenResult team_subproblem_eigen(
     const Member& member, int n, const HView& H,
     const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
     const TrustRegionSubproblemOptions& options = TrustRegionSubproblemOptions());
-template <class GView, class HView, class SView, class MemorySpace>
+template <class Loops, class GView, class HView, class SView, class MemorySpace>
 KOKKOS_INLINE_FUNCTION TrustRegionStep subproblem_from_eigen(
-    int n, const GView& g, const HView& H, double delta, const SView& s,
+    const Loops& loops, int n, const GView& g, const HView& H, double delta, const SView& s,
     const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
     const TrustRegionSubproblemOptions& options, const EigenResult& eigen);
 
 // m(s) = g^T s + ½ s^T H s; `hs` (length n) receives H s.
-template <class GView, class HView, class SView, class TmpView>
-KOKKOS_INLINE_FUNCTION double quadratic_model_value(int n, const GView& g, const HView& H,
-                                                    const SView& s, const TmpView& hs);
+template <class Loops, class GView, class HView, class SView, class TmpView>
+KOKKOS_INLINE_FUNCTION double quadratic_model_value(const Loops& loops, int n, const GView& g,
+                                                    const HView& H, const SView& s,
+                                                    const TmpView& hs);
 
 // --------------------------------------------------------------------------- implementation
 
-template <class GView, class HView, class SView, class TmpView>
-KOKKOS_INLINE_FUNCTION double quadratic_model_value(int n, const GView& g, const HView& H,
-                                                    const SView& s, const TmpView& hs) {
-  serial_gemv(1.0, H, s, 0.0, hs);
-  double gs = 0.0, shs = 0.0;
+template <class Loops, class GView, class HView, class SView, class TmpView>
+KOKKOS_INLINE_FUNCTION double quadratic_model_value(const Loops& loops, int n, const GView& g,
+                                                    const HView& H, const SView& s,
+                                                    const TmpView& hs) {
+  loops.gemv(1.0, H, s, 0.0, hs);
+  double gs = 0.0, shs = 0.0;  // by every thread alike
   for (int i = 0; i < n; ++i) {
     gs += g(i) * s(i);
     shs += s(i) * hs(i);
@@ -133,32 +138,42 @@ KOKKOS_INLINE_FUNCTION double quadratic_model_value(int n, const GView& g, const
 namespace detail {
 
 // s = -(H + λI)^{-1} g from the eigendecomposition; returns s^T (H + λI)^{-1} s = ||q||².
-template <class SView, class MemorySpace>
+// The loops keep the serial solver's shape (i outer, rows inner, s updated in place): the
+// same expressions give the same bits, where a per-row accumulator lets the compiler contract
+// the multiply-adds differently (seen in the hard case: 886 of 1500 steps differed in the last
+// bits at -march=native).
+template <class Loops, class SView, class MemorySpace>
 KOKKOS_INLINE_FUNCTION double eigen_regularized_step(
-    int n, double lambda, const SView& s, const TrustRegionSubproblemWorkspace<MemorySpace>& ws) {
-  for (int r = 0; r < n; ++r) s(r) = 0.0;
-  double q_norm2 = 0.0;
+    const Loops& loops, int n, double lambda, const SView& s,
+    const TrustRegionSubproblemWorkspace<MemorySpace>& ws) {
+  loops.barrier();
+  loops.for_range(n, [&](int r) { s(r) = 0.0; });
+  double q_norm2 = 0.0;  // by every thread alike
   for (int i = 0; i < n; ++i) {
     const double shifted = ws.eigenvalues(i) + lambda;
     const double coefficient = ws.qg(i) / shifted;
     q_norm2 += coefficient * coefficient / shifted;
-    for (int r = 0; r < n; ++r) s(r) -= coefficient * ws.eigenvectors(r, i);
+    loops.barrier();
+    loops.for_range(n, [&](int r) { s(r) -= coefficient * ws.eigenvectors(r, i); });
   }
+  loops.barrier();
   return q_norm2;
 }
 
 // s = -(H + λI)^{-1} g via KokkosBatched LU + Trsv; returns ||q||² = s^T (H + λI)^{-1} s.
-template <class GView, class HView, class SView, class MemorySpace>
-KOKKOS_INLINE_FUNCTION double regularized_step(int n, const GView& g, const HView& H,
-                                               double lambda, const SView& s,
+template <class Loops, class GView, class HView, class SView, class MemorySpace>
+KOKKOS_INLINE_FUNCTION double regularized_step(const Loops& loops, int n, const GView& g,
+                                               const HView& H, double lambda, const SView& s,
                                                const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
                                                bool want_q_norm) {
-  for (int i = 0; i < n; ++i)
+  loops.barrier();  // the previous LU factors and s may still be read
+  loops.for_range(n, [&](int i) {
     for (int j = 0; j < n; ++j) ws.work(i, j) = H(i, j) + (i == j ? lambda : 0.0);
-  if (!spd_factor(n, ws.work)) return eigen_regularized_step(n, lambda, s, ws);
-  for (int i = 0; i < n; ++i) s(i) = -g(i);
-  spd_solve_factored(n, ws.work, s);
-  return want_q_norm ? spd_inverse_quadratic_form(n, ws.work, s, ws.tmp) : 0.0;
+  });
+  if (!spd_factor(loops, n, ws.work)) return eigen_regularized_step(loops, n, lambda, s, ws);
+  loops.for_range(n, [&](int i) { s(i) = -g(i); });
+  spd_solve_factored(loops, n, ws.work, s);
+  return want_q_norm ? spd_inverse_quadratic_form(loops, n, ws.work, s, ws.tmp) : 0.0;
 }
 
 }  // namespace detail
@@ -184,7 +199,7 @@ KOKKOS_INLINE_FUNCTION TrustRegionStep solve_trust_region_subproblem(
   for (int i = 0; i < n; ++i) detail::symmetrize_row(n, i, H, ws);
   const EigenResult eigen = serial_symmetric_eigen(n, ws.work, ws.eigenvalues, ws.eigenvectors,
                                                    options.max_jacobi_sweeps);
-  return subproblem_from_eigen(n, g, H, delta, s, ws, options, eigen);
+  return subproblem_from_eigen(SerialLoops{}, n, g, H, delta, s, ws, options, eigen);
 }
 
 template <class Member, class HView, class MemorySpace>
@@ -199,19 +214,23 @@ KOKKOS_INLINE_FUNCTION EigenResult team_subproblem_eigen(
                               options.max_jacobi_sweeps);
 }
 
-template <class GView, class HView, class SView, class MemorySpace>
+template <class Loops, class GView, class HView, class SView, class MemorySpace>
 KOKKOS_INLINE_FUNCTION TrustRegionStep subproblem_from_eigen(
-    int n, const GView& g, const HView& H, double delta, const SView& s,
+    const Loops& loops, int n, const GView& g, const HView& H, double delta, const SView& s,
     const TrustRegionSubproblemWorkspace<MemorySpace>& ws,
     const TrustRegionSubproblemOptions& options, const EigenResult& eigen) {
+  // Every thread of a team runs this control flow on the same shared data (loops.hpp's
+  // contract): the scalars below are computed by each thread alike.
   TrustRegionStep step;
   step.eigen_status = eigen.status;
   step.eigen_sweeps = eigen.sweeps;
   if (eigen.status != EigenStatus::converged) {
-    for (int i = 0; i < n; ++i) s(i) = 0.0;
+    loops.barrier();
+    loops.for_range(n, [&](int i) { s(i) = 0.0; });
+    loops.barrier();
     return step;
   }
-  serial_gemv_transposed(1.0, ws.eigenvectors, g, 0.0, ws.qg);
+  loops.gemv_t(1.0, ws.eigenvectors, g, 0.0, ws.qg);
   const double lambda_min = ws.eigenvalues(0);
   const double lambda_max = ws.eigenvalues(n - 1);
   step.min_eigenvalue = lambda_min;
@@ -225,10 +244,11 @@ KOKKOS_INLINE_FUNCTION TrustRegionStep subproblem_from_eigen(
       newton_norm2 += c * c;
     }
     if (newton_norm2 <= delta2) {
-      detail::regularized_step(n, g, H, 0.0, s, ws, /*want_q_norm=*/false);
+      detail::regularized_step(loops, n, g, H, 0.0, s, ws, /*want_q_norm=*/false);
       step.interior = true;
       step.lambda = 0.0;
-      step.model_value = quadratic_model_value(n, g, H, s, ws.tmp);
+      step.model_value = quadratic_model_value(loops, n, g, H, s, ws.tmp);
+      loops.barrier();
       return step;
     }
   }
@@ -261,14 +281,17 @@ KOKKOS_INLINE_FUNCTION TrustRegionStep subproblem_from_eigen(
         lambda = lambda_lb + 0.01 * spread;
       } else {
         const double tau = kmath::sqrt(delta2 - r2);
-        for (int r = 0; r < n; ++r) s(r) = tau * ws.eigenvectors(r, 0);
-        for (int i = cluster_end; i < n; ++i) {
+        loops.barrier();
+        loops.for_range(n, [&](int r) { s(r) = tau * ws.eigenvectors(r, 0); });
+        for (int i = cluster_end; i < n; ++i) {  // the serial shape (eigen_regularized_step)
           const double c = ws.qg(i) / (ws.eigenvalues(i) + lambda_hard);
-          for (int r = 0; r < n; ++r) s(r) -= c * ws.eigenvectors(r, i);  // minus: §12 A7
+          loops.barrier();
+          loops.for_range(n, [&](int r) { s(r) -= c * ws.eigenvectors(r, i); });  // minus: §12 A7
         }
         step.hard_case = true;
         step.lambda = lambda_hard;
-        step.model_value = quadratic_model_value(n, g, H, s, ws.tmp);
+        step.model_value = quadratic_model_value(loops, n, g, H, s, ws.tmp);
+        loops.barrier();
         return step;
       }
     }
@@ -278,7 +301,7 @@ KOKKOS_INLINE_FUNCTION TrustRegionStep subproblem_from_eigen(
   step.reached_solution = false;
   for (int iteration = 0; iteration < options.max_root_iterations; ++iteration) {
     const double lambda_previous = lambda;
-    const double q_norm2 = detail::regularized_step(n, g, H, lambda, s, ws, true);
+    const double q_norm2 = detail::regularized_step(loops, n, g, H, lambda, s, ws, true);
     double s_norm2 = 0.0;
     for (int i = 0; i < n; ++i) s_norm2 += s(i) * s(i);
     const double s_norm = kmath::sqrt(s_norm2);
@@ -298,7 +321,8 @@ KOKKOS_INLINE_FUNCTION TrustRegionStep subproblem_from_eigen(
     }
   }
   // 4. Model value with the unmodified H.
-  step.model_value = quadratic_model_value(n, g, H, s, ws.tmp);
+  step.model_value = quadratic_model_value(loops, n, g, H, s, ws.tmp);
+  loops.barrier();  // every thread has read s and tmp before the caller changes them
   return step;
 }
 
