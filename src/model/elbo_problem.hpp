@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "celeste/model/elbo_inputs.hpp"
+#include "celeste/model/neighbor_light.hpp"
 #include "celeste/param_layout.hpp"
 #include "model/patches.hpp"
 #include "runtime/memory_placement.hpp"
@@ -28,9 +29,23 @@ struct ElboBatchHost {
   std::vector<double> stamps;         // pixelized star profiles used by the batch's patches
   std::vector<long> active_visits;    // per task: pixel visits per ELBO evaluation
   std::vector<long> neighbor_visits;  // per task: neighbour contributions in the background
+  // The fixed neighbours' light still to be added to the pixels' backgrounds
+  // (kernels/celeste/model/neighbor_light.hpp), batch-wide: each (neighbour, image) patch once,
+  // its source's parameters once. Empty once rendered (NeighborLight::on_host).
+  std::vector<NeighborPatch> neighbor_patches;
+  std::vector<double> neighbor_params;
+  std::vector<int> pixel_neighbor_begin;  // per pixel + 1, into pixel_neighbors
+  std::vector<int> pixel_neighbors;
+  int neighbor_components = 0;
 
   int num_tasks() const { return static_cast<int>(task_patch_begin.size()) - 1; }
+  bool neighbor_light_pending() const { return !neighbor_patches.empty(); }
 };
+
+// Where build_elbo_batch's neighbour light is rendered: on the host while building (the
+// pixels are complete), or later where the batch is uploaded (upload_neighbor_light +
+// add_neighbor_light on the fit's execution space; the pixels hold the sky until then).
+enum class NeighborLight { on_host, deferred };
 
 // The image's PSF mixture in the kernels' form.
 std::vector<PsfGaussian> image_psf_gaussians(const survey::Image& image);
@@ -38,7 +53,8 @@ std::vector<PsfGaussian> image_psf_gaussians(const survey::Image& image);
 ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
                                const SurveyPatches& patches,
                                const std::vector<SourceParams>& params,
-                               const std::vector<int>& targets);
+                               const std::vector<int>& targets,
+                               NeighborLight neighbor_light = NeighborLight::on_host);
 
 // Bytes of the batch's arrays on the device (each padded to runtime::HotArena::kAlign).
 std::size_t elbo_batch_bytes(const ElboBatchHost& host);
@@ -71,6 +87,26 @@ ElboInputs<MemorySpace> upload_elbo_batch(const ElboBatchHost& host,
   copy(in.pixels, host.pixels, "Celeste::pixels");
   copy(in.stamps, host.stamps, "Celeste::star_stamps");
   return in;
+}
+
+// The batch's pending neighbour light in MemorySpace (Kokkos-allocated; needed only until
+// add_neighbor_light has run).
+template <class MemorySpace>
+NeighborLightInputs<MemorySpace> upload_neighbor_light(const ElboBatchHost& host) {
+  NeighborLightInputs<MemorySpace> light;
+  auto copy = [](auto& view, const auto& vec, const char* label) {
+    using V = std::remove_reference_t<decltype(view)>;
+    view = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), vec.size());
+    auto mirror = Kokkos::create_mirror_view(view);
+    for (std::size_t i = 0; i < vec.size(); ++i) mirror(i) = vec[i];
+    Kokkos::deep_copy(view, mirror);
+  };
+  copy(light.patches, host.neighbor_patches, "Celeste::NeighborLight::patches");
+  copy(light.params, host.neighbor_params, "Celeste::NeighborLight::params");
+  copy(light.pixel_begin, host.pixel_neighbor_begin, "Celeste::NeighborLight::pixel_begin");
+  copy(light.pixel_patches, host.pixel_neighbors, "Celeste::NeighborLight::pixel_patches");
+  light.num_components = host.neighbor_components;
+  return light;
 }
 
 }  // namespace celeste::model

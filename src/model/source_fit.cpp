@@ -44,9 +44,12 @@ void check_team_size(const FitSources<Exec>& f, const TeamShape& shape) {
 
 // The hot arrays of one launch: the batch and `scratch_bytes` of scratch, in one memkind block
 // (hbw, host spaces) or where Kokkos puts them (Mem; the scratch then is Exec's team scratch),
-// counted per kind for the report while they live.
-template <class Mem>
+// counted per kind for the report while they live. A batch built with NeighborLight::deferred
+// gets its neighbours' light rendered on Exec once placed (neighbor_light.hpp); those inputs
+// live only for that launch.
+template <class Exec>
 struct PlacedBatch {
+  using Mem = typename Exec::memory_space;
   ElboInputs<Mem> in;
   Kokkos::View<char*, Mem> scratch;  // hbw only
   std::unique_ptr<runtime::HotArena> arena;
@@ -66,6 +69,12 @@ struct PlacedBatch {
       in = upload_elbo_batch<Mem>(host);
       ddr_bytes = bytes;
       runtime::note_placed(runtime::MemoryKind::ddr, ddr_bytes);
+    }
+    // Read once, not by every Newton iteration: not hot arrays, so Kokkos places them and the
+    // report's memory figures (the hot arrays') leave them out (docs/run.md).
+    if (host.neighbor_light_pending()) {
+      add_neighbor_light(Exec(), in, upload_neighbor_light<Mem>(host));
+      Exec().fence();
     }
   }
   ~PlacedBatch() {
@@ -88,7 +97,8 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   const int T = static_cast<int>(targets.size());
   std::vector<SourceFit> out(T);
   if (T == 0) return out;
-  const ElboBatchHost host = build_elbo_batch(images, patches, params, targets);
+  const ElboBatchHost host =
+      build_elbo_batch(images, patches, params, targets, NeighborLight::deferred);
 
   FitSources<Exec> f;
   const TeamShape requested{options.team_size, options.vector_length};
@@ -101,7 +111,7 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
       host_space ? static_cast<std::size_t>(Kokkos::Experimental::UniqueToken<Exec>().size()) *
                        FitSources<Exec>::pool_slot_bytes(shape.workers())
                  : 0;
-  const PlacedBatch<Mem> placed(host, scratch_bytes, options.memory);
+  const PlacedBatch<Exec> placed(host, scratch_bytes, options.memory);
   f.in = placed.in;
   if (placed.arena) f.scratch_pool = placed.scratch;
   f.bounds = Kokkos::View<SourceBounds*, Mem>("Celeste::Fit::bounds", T);
@@ -184,10 +194,11 @@ TargetObjective::TargetObjective(const std::vector<survey::Image>& images,
                                  const SurveyPatches& patches,
                                  const std::vector<SourceParams>& params, int target,
                                  const SourceBounds& box, const FitOptions& options)
-    : batch_(build_elbo_batch(images, patches, params, {target})), box_(box), options_(options) {
+    : batch_(build_elbo_batch(images, patches, params, {target}, NeighborLight::deferred)),
+      box_(box),
+      options_(options) {
   runtime::with_backend(options_.backend, [&](auto space) {
-    using Mem = typename decltype(space)::memory_space;
-    resident_ = std::make_shared<const PlacedBatch<Mem>>(batch_, 0, options_.memory);
+    resident_ = std::make_shared<const PlacedBatch<decltype(space)>>(batch_, 0, options_.memory);
   });
 }
 
@@ -204,7 +215,7 @@ std::vector<double> TargetObjective::operator()(const std::vector<SourceParams>&
     using Mem = typename Exec::memory_space;
     // One task per vector, all on the one target's resident pixels: its patches repeated
     // (the patch table and task offsets are the only arrays uploaded per call).
-    const auto& placed = *static_cast<const PlacedBatch<Mem>*>(resident_.get());
+    const auto& placed = *static_cast<const PlacedBatch<Exec>*>(resident_.get());
     ElboInputs<Mem> in = placed.in;
     const int P = static_cast<int>(batch_.patches.size());
     in.task_patch_begin = Kokkos::View<int*, Mem>(

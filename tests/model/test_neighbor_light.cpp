@@ -8,8 +8,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 
+#include "harness/test_backend.hpp"
 #include "model/elbo_problem.hpp"
 #include "model/generator.hpp"
 #include "model/patches.hpp"
@@ -88,6 +90,44 @@ TEST(NeighborLight, TargetBackgroundHoldsTheNeighboursWholeLight) {
   // The published rule drops the galaxy's wings outside its active pixels: this scene is
   // one where that matters (so the K assertion above is not vacuous).
   EXPECT_GT(p_err, 20.0);
+}
+
+// The neighbour light rendered where the batch lives (NeighborLight::deferred, then
+// add_neighbor_light on the backend under test, as the fit does) is bitwise the light rendered
+// on the host while building, for a batch of two targets that are each other's neighbour (a
+// galaxy and a pixelized star: both profile paths), each (neighbour, image) patch listed once.
+TEST(NeighborLight, RenderedOnTheBackendIsBitwiseTheHostRendering) {
+  const Scene sc = galaxy_and_star();
+  const auto patches = model::build_patches(sc.catalog, sc.images, model::PatchOptions());
+  std::vector<model::SourceParams> params;
+  for (const auto& e : sc.catalog) params.push_back(model::point_parameters(e));
+  const auto on_host = model::build_elbo_batch(sc.images, patches, params, {0, 1});
+  EXPECT_FALSE(on_host.neighbor_light_pending());
+  const auto deferred =
+      model::build_elbo_batch(sc.images, patches, params, {0, 1}, model::NeighborLight::deferred);
+  ASSERT_TRUE(deferred.neighbor_light_pending());
+  EXPECT_EQ(deferred.neighbor_patches.size(), 2u);  // the galaxy's and the star's one patch
+  EXPECT_EQ(deferred.neighbor_visits, on_host.neighbor_visits);
+  ASSERT_EQ(deferred.pixels.size(), on_host.pixels.size());
+
+  using Mem = TestMemSpace;
+  const auto in = model::upload_elbo_batch<Mem>(deferred);
+  model::add_neighbor_light(TestExecSpace(), in, model::upload_neighbor_light<Mem>(deferred));
+  TestExecSpace().fence();
+  const auto pixels = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), in.pixels);
+  int lit = 0, differing = 0;
+  for (std::size_t p = 0; p < on_host.pixels.size(); ++p) {
+    const auto &a = on_host.pixels[p], &b = pixels(p);
+    lit += a.background_var > 0;
+    differing += std::memcmp(&a.background_mean, &b.background_mean, sizeof(double)) != 0 ||
+                 std::memcmp(&a.background_var, &b.background_var, sizeof(double)) != 0;
+    // Before rendering, the deferred batch's pixels hold the sky only.
+    EXPECT_EQ(deferred.pixels[p].background_var, 0.0);
+  }
+  std::printf("  %d of %zu pixels lit by a neighbour; %d differ from the host rendering\n", lit,
+              on_host.pixels.size(), differing);
+  EXPECT_GT(lit, 100);  // both targets' pixels carry the other's light: not vacuous
+  EXPECT_EQ(differing, 0);
 }
 
 }  // namespace
