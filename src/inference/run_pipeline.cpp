@@ -709,6 +709,10 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
     std::int64_t& next_done = state.next_round_targets_done[st][reg];
     std::vector<bool> movable(S, false);  // what a star-hypothesis move may refit
     for (int s : region_targets) movable[s] = true;
+    // The region's targets placed once on the fit's backend for all its fit rounds (each
+    // chunk uploads its patch table and the neighbours' parameters only); built at the first
+    // chunk that fits, so a task whose remaining rounds are all decisions places nothing.
+    std::optional<model::ResidentTask> resident;
     for (std::int64_t k = state.rounds_done[st][reg]; k < static_cast<std::int64_t>(rounds.size()); ++k) {
       const std::vector<int>& round = rounds[k];
       const auto round_size = static_cast<std::int64_t>(round.size());
@@ -754,8 +758,8 @@ RunReport run_pipeline(const config::RunConfig& cfg, const RunControl& control,
           std::vector<SourceBounds> chunk_boxes;
           for (int s : targets) chunk_boxes.push_back(boxes[s]);
           const auto tr0 = Clock::now();
-          const auto fits = model::fit_targets(images, task_patches, task_params, targets, chunk_boxes,
-                                               fit_options);
+          if (!resident) resident.emplace(images, task_patches, task_params, region_targets, fit_options);
+          const auto fits = resident->fit(task_params, targets, chunk_boxes);
           const double wall = seconds_since(tr0);
           const int size = static_cast<int>(targets.size());
           if (size < rep.threads) work.load_imbalance_s += wall * (rep.threads - size) / rep.threads;

@@ -1,5 +1,6 @@
 #include "model/elbo_problem.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -106,8 +107,11 @@ void render_neighbor_light_on_host(ElboBatchHost& host) {
   Host().fence();
   host.neighbor_patches.clear();
   host.neighbor_params.clear();
+  host.neighbor_param_sources.clear();
   host.pixel_neighbor_begin.clear();
   host.pixel_neighbors.clear();
+  host.task_neighbor_begin.clear();
+  host.task_neighbors.clear();
   host.neighbor_components = 0;
 }
 
@@ -134,10 +138,6 @@ ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
                                const std::vector<SourceParams>& params,
                                const std::vector<int>& targets, NeighborLight neighbor_light) {
   const int T = static_cast<int>(targets.size());
-  std::vector<TaskData> tasks(T);
-  Kokkos::parallel_for(
-      "Celeste::ELBO::build_tasks", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, T),
-      [&](int t) { tasks[t] = build_task(images, patches, targets[t]); });
   ElboBatchHost host;
   std::map<int, int> stamp_offset;  // star_stamps index -> offset in host.stamps
   auto stamp_begin = [&](int st) {
@@ -153,55 +153,81 @@ ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
   // neighbours, and the light a patch casts depends on neither the task nor the pixel.
   std::map<std::pair<int, int>, int> neighbor_index;  // (source, its patch) -> neighbor_patches
   std::map<int, int> params_begin;                    // source -> neighbor_params offset
+  // A whole task's batch (ResidentTask) is tens of MB: its pixels are allocated once at their
+  // final size (counted first), and the targets are built in blocks merged as they come, so
+  // the per-target copies never hold the whole batch a second time.
+  std::size_t num_pixels = 0;
+  for (int s : targets)
+    for (const auto& patch : patches.by_source[s])
+      for (int w = patch.w0; w <= patch.w1; ++w)
+        for (int h = patch.h0; h <= patch.h1; ++h) num_pixels += patch.is_active(h, w) ? 1 : 0;
+  host.pixels.reserve(num_pixels);
+  host.pixel_neighbor_begin.reserve(num_pixels + 1);
   host.pixel_neighbor_begin.assign(1, 0);
-  for (auto& d : tasks) {
-    const int psf_offset = static_cast<int>(host.psf.size());
-    const int pixel_offset = static_cast<int>(host.pixels.size());
-    for (std::size_t k = 0; k < d.patches.size(); ++k) {
-      PatchGeometry g = d.patches[k];
-      g.psf_begin += psf_offset;
-      g.pixel_begin += pixel_offset;
-      if (const int st = d.patch_stamp[k]; st >= 0) g.stamp_begin = stamp_begin(st);
-      host.patches.push_back(g);
-    }
-    std::vector<int> global(d.neighbors.size());
-    for (std::size_t k = 0; k < d.neighbors.size(); ++k) {
-      const auto& n = d.neighbors[k];
-      auto [it, added] = neighbor_index.emplace(std::make_pair(n.source, n.patch),
-                                                static_cast<int>(host.neighbor_patches.size()));
-      global[k] = it->second;
-      if (!added) continue;
-      const SourcePatch& q = patches.by_source[n.source][n.patch];
-      auto [pit, new_source] =
-          params_begin.emplace(n.source, static_cast<int>(host.neighbor_params.size()));
-      if (new_source)
-        host.neighbor_params.insert(host.neighbor_params.end(), params[n.source].begin(),
-                                    params[n.source].end());
-      NeighborPatch np{};
-      np.params_begin = pit->second;
-      np.band = images[q.image].band;
-      np.psf_begin = n.psf_begin + psf_offset;
-      np.psf_count = n.psf_count;
-      np.stamp_size = patches.stamp_size(q);
-      np.stamp_begin = q.star_stamp >= 0 ? stamp_begin(q.star_stamp) : 0;
-      np.components_begin = host.neighbor_components;
-      host.neighbor_components += n.psf_count * (1 + kNumProfileComponents);
-      for (int i = 0; i < 2; ++i) {
-        np.p0[i] = q.p0[i];
-        np.u0[i] = q.u0[i];
+  host.task_neighbor_begin.assign(1, 0);
+  const int block = std::max(64, 4 * Kokkos::DefaultHostExecutionSpace().concurrency());
+  std::vector<TaskData> tasks;
+  for (int first = 0; first < T; first += block) {
+    const int count = std::min(block, T - first);
+    tasks.assign(count, TaskData());
+    Kokkos::parallel_for(
+        "Celeste::ELBO::build_tasks",
+        Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, count),
+        [&](int t) { tasks[t] = build_task(images, patches, targets[first + t]); });
+    for (auto& d : tasks) {
+      const int psf_offset = static_cast<int>(host.psf.size());
+      const int pixel_offset = static_cast<int>(host.pixels.size());
+      for (std::size_t k = 0; k < d.patches.size(); ++k) {
+        PatchGeometry g = d.patches[k];
+        g.psf_begin += psf_offset;
+        g.pixel_begin += pixel_offset;
+        if (const int st = d.patch_stamp[k]; st >= 0) g.stamp_begin = stamp_begin(st);
+        host.patches.push_back(g);
       }
-      for (int i = 0; i < 4; ++i) np.jac[i] = q.jac[i];
-      host.neighbor_patches.push_back(np);
+      std::vector<int> global(d.neighbors.size());
+      for (std::size_t k = 0; k < d.neighbors.size(); ++k) {
+        const auto& n = d.neighbors[k];
+        auto [it, added] = neighbor_index.emplace(std::make_pair(n.source, n.patch),
+                                                  static_cast<int>(host.neighbor_patches.size()));
+        global[k] = it->second;
+        if (!added) continue;
+        const SourcePatch& q = patches.by_source[n.source][n.patch];
+        auto [pit, new_source] =
+            params_begin.emplace(n.source, static_cast<int>(host.neighbor_params.size()));
+        if (new_source) {
+          host.neighbor_params.insert(host.neighbor_params.end(), params[n.source].begin(),
+                                      params[n.source].end());
+          host.neighbor_param_sources.push_back(n.source);
+        }
+        NeighborPatch np{};
+        np.params_begin = pit->second;
+        np.band = images[q.image].band;
+        np.psf_begin = n.psf_begin + psf_offset;
+        np.psf_count = n.psf_count;
+        np.stamp_size = patches.stamp_size(q);
+        np.stamp_begin = q.star_stamp >= 0 ? stamp_begin(q.star_stamp) : 0;
+        np.components_begin = host.neighbor_components;
+        host.neighbor_components += n.psf_count * (1 + kNumProfileComponents);
+        for (int i = 0; i < 2; ++i) {
+          np.p0[i] = q.p0[i];
+          np.u0[i] = q.u0[i];
+        }
+        for (int i = 0; i < 4; ++i) np.jac[i] = q.jac[i];
+        host.neighbor_patches.push_back(np);
+      }
+      host.task_neighbors.insert(host.task_neighbors.end(), global.begin(), global.end());
+      host.task_neighbor_begin.push_back(static_cast<int>(host.task_neighbors.size()));
+      const int list_offset = static_cast<int>(host.pixel_neighbors.size());
+      for (int k : d.pixel_neighbors) host.pixel_neighbors.push_back(global[k]);
+      for (std::size_t p = 1; p < d.pixel_neighbor_begin.size(); ++p)
+        host.pixel_neighbor_begin.push_back(list_offset + d.pixel_neighbor_begin[p]);
+      host.psf.insert(host.psf.end(), d.psf.begin(), d.psf.end());
+      host.pixels.insert(host.pixels.end(), d.pixels.begin(), d.pixels.end());
+      host.task_patch_begin.push_back(static_cast<int>(host.patches.size()));
+      host.active_visits.push_back(static_cast<long>(d.pixels.size()));
+      host.neighbor_visits.push_back(d.neighbor_visits);
+      d = TaskData();  // merged
     }
-    const int list_offset = static_cast<int>(host.pixel_neighbors.size());
-    for (int k : d.pixel_neighbors) host.pixel_neighbors.push_back(global[k]);
-    for (std::size_t p = 1; p < d.pixel_neighbor_begin.size(); ++p)
-      host.pixel_neighbor_begin.push_back(list_offset + d.pixel_neighbor_begin[p]);
-    host.psf.insert(host.psf.end(), d.psf.begin(), d.psf.end());
-    host.pixels.insert(host.pixels.end(), d.pixels.begin(), d.pixels.end());
-    host.task_patch_begin.push_back(static_cast<int>(host.patches.size()));
-    host.active_visits.push_back(static_cast<long>(d.pixels.size()));
-    host.neighbor_visits.push_back(d.neighbor_visits);
   }
   if (neighbor_light == NeighborLight::on_host || host.neighbor_patches.empty())
     render_neighbor_light_on_host(host);

@@ -34,9 +34,13 @@ struct ElboBatchHost {
   // its source's parameters once. Empty once rendered (NeighborLight::on_host).
   std::vector<NeighborPatch> neighbor_patches;
   std::vector<double> neighbor_params;
+  std::vector<int> neighbor_param_sources;  // whose parameters neighbor_params holds, in order
   std::vector<int> pixel_neighbor_begin;  // per pixel + 1, into pixel_neighbors
   std::vector<int> pixel_neighbors;
   int neighbor_components = 0;
+  // Per task + 1 (CSR): the neighbor_patches lighting its pixels, each once.
+  std::vector<int> task_neighbor_begin;
+  std::vector<int> task_neighbors;
 
   int num_tasks() const { return static_cast<int>(task_patch_begin.size()) - 1; }
   bool neighbor_light_pending() const { return !neighbor_patches.empty(); }
@@ -59,6 +63,26 @@ ElboBatchHost build_elbo_batch(const std::vector<survey::Image>& images,
 // Bytes of the batch's arrays on the device (each padded to runtime::HotArena::kAlign).
 std::size_t elbo_batch_bytes(const ElboBatchHost& host);
 
+// A host array as a View of its memory space: Kokkos-allocated under `label`, or, given
+// `arena` (host-accessible spaces only), an unmanaged View over the arena's next block.
+template <class View, class Vector>
+void place_array(View& view, const Vector& vec, const char* label,
+                 runtime::HotArena* arena = nullptr) {
+  using T = typename View::value_type;
+  if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace,
+                                           typename View::memory_space>::accessible) {
+    if (arena) {
+      view = View(static_cast<T*>(arena->take(vec.size() * sizeof(T))), vec.size());
+      for (std::size_t i = 0; i < vec.size(); ++i) view(i) = vec[i];
+      return;
+    }
+  }
+  view = View(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), vec.size());
+  auto mirror = Kokkos::create_mirror_view(view);
+  for (std::size_t i = 0; i < vec.size(); ++i) mirror(i) = vec[i];
+  Kokkos::deep_copy(view, mirror);
+}
+
 // The batch in MemorySpace: in Views Kokkos allocates, or, given `arena` (host-accessible
 // spaces only: execution.memory: hbw), in unmanaged Views over the arena's block, which must
 // outlive them.
@@ -66,45 +90,23 @@ template <class MemorySpace>
 ElboInputs<MemorySpace> upload_elbo_batch(const ElboBatchHost& host,
                                           runtime::HotArena* arena = nullptr) {
   ElboInputs<MemorySpace> in;
-  auto copy = [arena](auto& view, const auto& vec, const char* label) {
-    using V = std::remove_reference_t<decltype(view)>;
-    if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemorySpace>::accessible) {
-      if (arena) {
-        using T = typename V::value_type;
-        view = V(static_cast<T*>(arena->take(vec.size() * sizeof(T))), vec.size());
-        for (std::size_t i = 0; i < vec.size(); ++i) view(i) = vec[i];
-        return;
-      }
-    }
-    view = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), vec.size());
-    auto mirror = Kokkos::create_mirror_view(view);
-    for (std::size_t i = 0; i < vec.size(); ++i) mirror(i) = vec[i];
-    Kokkos::deep_copy(view, mirror);
-  };
-  copy(in.task_patch_begin, host.task_patch_begin, "Celeste::task_patch_begin");
-  copy(in.patches, host.patches, "Celeste::patches");
-  copy(in.psf, host.psf, "Celeste::psf");
-  copy(in.pixels, host.pixels, "Celeste::pixels");
-  copy(in.stamps, host.stamps, "Celeste::star_stamps");
+  place_array(in.task_patch_begin, host.task_patch_begin, "Celeste::task_patch_begin", arena);
+  place_array(in.patches, host.patches, "Celeste::patches", arena);
+  place_array(in.psf, host.psf, "Celeste::psf", arena);
+  place_array(in.pixels, host.pixels, "Celeste::pixels", arena);
+  place_array(in.stamps, host.stamps, "Celeste::star_stamps", arena);
   return in;
 }
 
-// The batch's pending neighbour light in MemorySpace (Kokkos-allocated; needed only until
-// add_neighbor_light has run).
+// The batch's pending neighbour light in MemorySpace (Kokkos-allocated: read once per
+// rendering, not by the fit's iterations).
 template <class MemorySpace>
 NeighborLightInputs<MemorySpace> upload_neighbor_light(const ElboBatchHost& host) {
   NeighborLightInputs<MemorySpace> light;
-  auto copy = [](auto& view, const auto& vec, const char* label) {
-    using V = std::remove_reference_t<decltype(view)>;
-    view = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), vec.size());
-    auto mirror = Kokkos::create_mirror_view(view);
-    for (std::size_t i = 0; i < vec.size(); ++i) mirror(i) = vec[i];
-    Kokkos::deep_copy(view, mirror);
-  };
-  copy(light.patches, host.neighbor_patches, "Celeste::NeighborLight::patches");
-  copy(light.params, host.neighbor_params, "Celeste::NeighborLight::params");
-  copy(light.pixel_begin, host.pixel_neighbor_begin, "Celeste::NeighborLight::pixel_begin");
-  copy(light.pixel_patches, host.pixel_neighbors, "Celeste::NeighborLight::pixel_patches");
+  place_array(light.patches, host.neighbor_patches, "Celeste::NeighborLight::patches");
+  place_array(light.params, host.neighbor_params, "Celeste::NeighborLight::params");
+  place_array(light.pixel_begin, host.pixel_neighbor_begin, "Celeste::NeighborLight::pixel_begin");
+  place_array(light.pixel_patches, host.pixel_neighbors, "Celeste::NeighborLight::pixel_patches");
   light.num_components = host.neighbor_components;
   return light;
 }

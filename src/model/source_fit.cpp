@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "celeste/model/color_prior.hpp"
@@ -55,7 +56,9 @@ struct PlacedBatch {
   std::unique_ptr<runtime::HotArena> arena;
   std::size_t ddr_bytes = 0;
 
-  PlacedBatch(const ElboBatchHost& host, std::size_t scratch_bytes, runtime::MemoryKind memory) {
+  // render_light = false: the caller renders the pending neighbour light itself (ResidentTask).
+  PlacedBatch(const ElboBatchHost& host, std::size_t scratch_bytes, runtime::MemoryKind memory,
+              bool render_light = true) {
     constexpr bool host_space = Kokkos::SpaceAccessibility<Kokkos::HostSpace, Mem>::accessible;
     const std::size_t bytes = elbo_batch_bytes(host) + scratch_bytes;
     runtime::note_batch(bytes);
@@ -72,7 +75,7 @@ struct PlacedBatch {
     }
     // Read once, not by every Newton iteration: not hot arrays, so Kokkos places them and the
     // report's memory figures (the hot arrays') leave them out (docs/run.md).
-    if (host.neighbor_light_pending()) {
+    if (render_light && host.neighbor_light_pending()) {
       add_neighbor_light(Exec(), in, upload_neighbor_light<Mem>(host));
       Exec().fence();
     }
@@ -84,36 +87,46 @@ struct PlacedBatch {
   PlacedBatch& operator=(const PlacedBatch&) = delete;
 };
 
-// The fit on execution space Exec: the batch is uploaded to Exec's memory, fitted there, and
-// the results copied back.
+// The team shape the fit runs with on Exec (an explicit one Exec cannot launch: ConfigError).
 template <class Exec>
-std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
-                                      const SurveyPatches& patches,
-                                      const std::vector<SourceParams>& params,
-                                      const std::vector<int>& targets,
-                                      const std::vector<SourceBounds>& target_box,
-                                      const FitOptions& options) {
+TeamShape checked_team_shape(const FitOptions& options) {
+  const TeamShape requested{options.team_size, options.vector_length};
+  const TeamShape shape = resolve_team_shape<Exec>(requested);
+  if (requested.team_size > 0) check_team_size(FitSources<Exec>(), shape);
+  return shape;
+}
+
+// The fit kernel's scratch pool for `shape`: one slot per thread that can run a team (host
+// spaces; on a GPU the placement does not apply and Kokkos' team scratch is not counted).
+template <class Exec>
+std::size_t fit_scratch_bytes(const TeamShape& shape) {
+  constexpr bool host_space =
+      Kokkos::SpaceAccessibility<Kokkos::HostSpace, typename Exec::memory_space>::accessible;
+  return host_space ? static_cast<std::size_t>(Kokkos::Experimental::UniqueToken<Exec>().size()) *
+                          FitSources<Exec>::pool_slot_bytes(shape.workers())
+                    : 0;
+}
+
+// The fit kernel on placed inputs whose tasks are `targets` in order (their pixel visits per
+// evaluation in active_visits / neighbor_visits): the starts and boxes uploaded, the fit run on
+// Exec, the results copied back. scratch_pool: the placed pool (hbw), or empty for Kokkos'
+// team scratch.
+template <class Exec>
+std::vector<SourceFit> fit_placed(const ElboInputs<typename Exec::memory_space>& in,
+                                  const Kokkos::View<char*, typename Exec::memory_space>& scratch_pool,
+                                  const std::vector<long>& active_visits,
+                                  const std::vector<long>& neighbor_visits,
+                                  const std::vector<SourceParams>& params,
+                                  const std::vector<int>& targets,
+                                  const std::vector<SourceBounds>& target_box,
+                                  const FitOptions& options) {
   using Mem = typename Exec::memory_space;
   const int T = static_cast<int>(targets.size());
   std::vector<SourceFit> out(T);
-  if (T == 0) return out;
-  const ElboBatchHost host =
-      build_elbo_batch(images, patches, params, targets, NeighborLight::deferred);
-
-  FitSources<Exec> f;
   const TeamShape requested{options.team_size, options.vector_length};
-  const TeamShape shape = resolve_team_shape<Exec>(requested);
-  if (requested.team_size > 0) check_team_size(f, shape);
-  // The scratch: one slot per thread that can run a team (host spaces; on a GPU the
-  // placement does not apply and Kokkos' team scratch is not counted).
-  constexpr bool host_space = Kokkos::SpaceAccessibility<Kokkos::HostSpace, Mem>::accessible;
-  const std::size_t scratch_bytes =
-      host_space ? static_cast<std::size_t>(Kokkos::Experimental::UniqueToken<Exec>().size()) *
-                       FitSources<Exec>::pool_slot_bytes(shape.workers())
-                 : 0;
-  const PlacedBatch<Exec> placed(host, scratch_bytes, options.memory);
-  f.in = placed.in;
-  if (placed.arena) f.scratch_pool = placed.scratch;
+  FitSources<Exec> f;
+  f.in = in;
+  f.scratch_pool = scratch_pool;
   f.bounds = Kokkos::View<SourceBounds*, Mem>("Celeste::Fit::bounds", T);
   f.y = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::y", T, kNumFreeParams);
   f.theta = Kokkos::View<double**, Kokkos::LayoutRight, Mem>("Celeste::Fit::theta", T, kNumParams);
@@ -147,8 +160,8 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   for (int t = 0; t < T; ++t) {
     for (int p = 0; p < kNumParams; ++p) out[t].params[p] = theta_h(t, p);
     out[t].result = results_h(t);
-    out[t].active_visits = host.active_visits[t];
-    out[t].neighbor_visits = host.neighbor_visits[t];
+    out[t].active_visits = active_visits[t];
+    out[t].neighbor_visits = neighbor_visits[t];
     out[t].execution_space = Exec::name();
     out[t].team_shape = ran;
     out[t].lr_sd.fill(std::nan(""));
@@ -177,6 +190,53 @@ std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
   return out;
 }
 
+// The fit on execution space Exec: the batch is built, placed in Exec's memory, fitted there,
+// and the results copied back.
+template <class Exec>
+std::vector<SourceFit> fit_targets_on(const std::vector<survey::Image>& images,
+                                      const SurveyPatches& patches,
+                                      const std::vector<SourceParams>& params,
+                                      const std::vector<int>& targets,
+                                      const std::vector<SourceBounds>& target_box,
+                                      const FitOptions& options) {
+  if (targets.empty()) return {};
+  const ElboBatchHost host =
+      build_elbo_batch(images, patches, params, targets, NeighborLight::deferred);
+  const TeamShape shape = checked_team_shape<Exec>(options);
+  const PlacedBatch<Exec> placed(host, fit_scratch_bytes<Exec>(shape), options.memory);
+  return fit_placed<Exec>(placed.in, placed.scratch, host.active_visits, host.neighbor_visits,
+                          params, targets, target_box, options);
+}
+
+// A ResidentTask's arrays on Exec: the task's batch and scratch (its patch table and task
+// offsets are overwritten by each chunk's: never larger than the whole task's), the
+// neighbour lists with a parameter array refilled per chunk, and every pixel's sky.
+template <class Exec>
+struct ResidentArrays {
+  using Mem = typename Exec::memory_space;
+  PlacedBatch<Exec> placed;
+  NeighborLightInputs<Mem> light;
+  Kokkos::View<double*, Mem> sky;
+
+  ResidentArrays(const ElboBatchHost& host, std::size_t scratch_bytes, runtime::MemoryKind memory)
+      : placed(host, scratch_bytes, memory, /*render_light=*/false) {
+    if (!host.neighbor_light_pending()) return;  // the backgrounds are the sky for good
+    light = upload_neighbor_light<Mem>(host);
+    std::vector<double> sky_h(host.pixels.size());
+    for (std::size_t p = 0; p < sky_h.size(); ++p) sky_h[p] = host.pixels[p].background_mean;
+    place_array(sky, sky_h, "Celeste::Resident::sky");
+  }
+};
+
+// Overwrites view(0 .. vec.size()) with vec.
+template <class View, class Vector>
+void overwrite_front(const View& view, const Vector& vec) {
+  const auto front = Kokkos::subview(view, std::make_pair(std::size_t(0), vec.size()));
+  auto mirror = Kokkos::create_mirror_view(front);
+  for (std::size_t i = 0; i < vec.size(); ++i) mirror(i) = vec[i];
+  Kokkos::deep_copy(front, mirror);
+}
+
 }  // namespace
 
 std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
@@ -187,6 +247,92 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
                                    const FitOptions& options) {
   return runtime::with_backend(options.backend, [&](auto space) {
     return fit_targets_on<decltype(space)>(images, patches, params, targets, target_box, options);
+  });
+}
+
+ResidentTask::ResidentTask(const std::vector<survey::Image>& images, const SurveyPatches& patches,
+                           const std::vector<SourceParams>& params,
+                           const std::vector<int>& targets, const FitOptions& options)
+    : batch_(build_elbo_batch(images, patches, params, targets, NeighborLight::deferred)),
+      task_of_source_(patches.by_source.size(), -1),
+      options_(options) {
+  for (std::size_t t = 0; t < targets.size(); ++t) task_of_source_.at(targets[t]) = static_cast<int>(t);
+  runtime::with_backend(options_.backend, [&](auto space) {
+    using Exec = decltype(space);
+    const TeamShape shape = checked_team_shape<Exec>(options_);
+    resident_ = std::make_shared<ResidentArrays<Exec>>(batch_, fit_scratch_bytes<Exec>(shape),
+                                                       options_.memory);
+  });
+  neighbor_patches_ = static_cast<int>(batch_.neighbor_patches.size());
+  auto release = [](auto& v) { std::decay_t<decltype(v)>().swap(v); };
+  release(batch_.pixels);
+  release(batch_.psf);
+  release(batch_.stamps);
+  release(batch_.neighbor_patches);
+  release(batch_.neighbor_params);
+  release(batch_.pixel_neighbor_begin);
+  release(batch_.pixel_neighbors);
+}
+
+std::vector<SourceFit> ResidentTask::fit(const std::vector<SourceParams>& params,
+                                         const std::vector<int>& targets,
+                                         const std::vector<SourceBounds>& target_box) const {
+  if (targets.empty()) return {};
+  // The chunk's patch table (the store's patches of its targets, in order: their pixel, PSF
+  // and stamp offsets point into the placed arrays) and the pixels its fit reads.
+  std::vector<int> task_patch_begin{0};
+  std::vector<PatchGeometry> chunk_patches;
+  std::vector<int> chunk_pixels;
+  std::vector<long> active_visits, neighbor_visits;
+  for (int s : targets) {
+    if (!holds(s))
+      throw std::logic_error("ResidentTask::fit: source " + std::to_string(s) +
+                             " is not one of the task's targets");
+    const int k = task_of_source_[s];
+    for (int i = batch_.task_patch_begin[k]; i < batch_.task_patch_begin[k + 1]; ++i) {
+      const PatchGeometry& g = batch_.patches[i];
+      chunk_patches.push_back(g);
+      for (int p = g.pixel_begin; p < g.pixel_begin + g.pixel_count; ++p) chunk_pixels.push_back(p);
+    }
+    task_patch_begin.push_back(static_cast<int>(chunk_patches.size()));
+    active_visits.push_back(batch_.active_visits[k]);
+    neighbor_visits.push_back(batch_.neighbor_visits[k]);
+  }
+  // The neighbour patches lighting them (each once) and every neighbour's current parameters.
+  std::vector<int> chunk_neighbors;
+  std::vector<char> listed(neighbor_patches_, 0);
+  if (neighbor_patches_ > 0)
+    for (int s : targets) {
+      const int k = task_of_source_[s];
+      for (int i = batch_.task_neighbor_begin[k]; i < batch_.task_neighbor_begin[k + 1]; ++i) {
+        const int q = batch_.task_neighbors[i];
+        if (!listed[q]) chunk_neighbors.push_back(q);
+        listed[q] = 1;
+      }
+    }
+  std::vector<double> neighbor_params;
+  for (int n : batch_.neighbor_param_sources)
+    neighbor_params.insert(neighbor_params.end(), params[n].begin(), params[n].end());
+  return runtime::with_backend(options_.backend, [&](auto space) {
+    using Exec = decltype(space);
+    using Mem = typename Exec::memory_space;
+    const auto& r = *static_cast<const ResidentArrays<Exec>*>(resident_.get());
+    ElboInputs<Mem> in = r.placed.in;
+    overwrite_front(in.task_patch_begin, task_patch_begin);
+    overwrite_front(in.patches, chunk_patches);
+    in.task_patch_begin =
+        Kokkos::subview(in.task_patch_begin, std::make_pair(std::size_t(0), task_patch_begin.size()));
+    in.patches = Kokkos::subview(in.patches, std::make_pair(std::size_t(0), chunk_patches.size()));
+    if (neighbor_patches_ > 0) {
+      overwrite_front(r.light.params, neighbor_params);
+      Kokkos::View<int*, Mem> pixel_list, patch_list;
+      place_array(pixel_list, chunk_pixels, "Celeste::Resident::pixel_list");
+      place_array(patch_list, chunk_neighbors, "Celeste::Resident::patch_list");
+      rerender_neighbor_light(Exec(), in, r.light, r.sky, pixel_list, patch_list);
+      Exec().fence();
+    }
+    return fit_placed<Exec>(in, r.placed.scratch, active_visits, neighbor_visits, params, targets,
+                            target_box, options_);
   });
 }
 

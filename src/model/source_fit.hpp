@@ -136,6 +136,39 @@ std::vector<SourceFit> fit_targets(const std::vector<survey::Image>& images,
                                    const std::vector<SourceBounds>& target_box,
                                    const FitOptions& options = {});
 
+// A task's targets placed once on the fit's backend, for the rounds of the task (issue 13:
+// residency): their patches, pixels (data, ι, sky), PSFs and star stamps, which neighbour
+// patch lights which pixel, and the fit kernel's scratch. fit() of a chunk of the targets
+// uploads only the chunk's patch table, the neighbours' current parameters and the list of
+// the chunk's pixels, renders the neighbours' light at those pixels on the device from the
+// sky up (neighbor_light.hpp, rerender_neighbor_light), and fits: bitwise fit_targets' result
+// for the same chunk and parameters. The patches and the images must stay as they were built
+// (a task's, run_pipeline.cpp); the options are the constructor's.
+class ResidentTask {
+ public:
+  ResidentTask(const std::vector<survey::Image>& images, const SurveyPatches& patches,
+               const std::vector<SourceParams>& params, const std::vector<int>& targets,
+               const FitOptions& options);
+  // `targets`: a subset of the constructor's, pairwise non-neighbours or with neighbours held
+  // as fit_targets holds them; `params`: every source's current values.
+  std::vector<SourceFit> fit(const std::vector<SourceParams>& params,
+                             const std::vector<int>& targets,
+                             const std::vector<SourceBounds>& target_box) const;
+  bool holds(int source) const {
+    return source >= 0 && source < static_cast<int>(task_of_source_.size()) &&
+           task_of_source_[source] >= 0;
+  }
+
+ private:
+  // Every target, neighbour light left to the device; once placed, only its tables remain on
+  // the host (the pixels, PSFs, stamps and neighbour lists are the device's).
+  ElboBatchHost batch_;
+  int neighbor_patches_ = 0;          // batch_.neighbor_patches' count (0: no neighbour light)
+  std::vector<int> task_of_source_;   // by source: its task in batch_, -1 if none
+  FitOptions options_;
+  std::shared_ptr<void> resident_;    // a ResidentArrays<Exec> of source_fit.cpp
+};
+
 // The objective −ELBO of one target at given parameter vectors, without derivatives, its
 // neighbours held at the parameters it was built with: the target's pixel batch is built once,
 // and each call evaluates all its vectors in one launch of the value kernel

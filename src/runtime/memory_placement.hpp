@@ -38,7 +38,7 @@ struct PlacementTotals {
 struct PlacementStats {
   PlacementTotals ddr, hbw;
   std::size_t hbw_spilled_bytes = 0;  // placed with the HBW kind, found outside HBW
-  std::size_t largest_batch_bytes = 0;  // one fit_targets call's hot arrays, both kinds
+  std::size_t largest_batch_bytes = 0;  // one placement's hot arrays (a task's or a batch's), both kinds
 };
 PlacementStats placement_stats();
 void reset_placement_stats();

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -161,6 +162,52 @@ TEST(FitTeams, TooLargeTeamIsAConfigError) {
     EXPECT_NE(std::string(e.what()).find("execution.team_size " + std::to_string(too_many)),
               std::string::npos)
         << e.what();
+  }
+}
+
+// A task placed once (model::ResidentTask: pixels, PSFs, stamps and neighbour lists uploaded at
+// construction) fits chunk after chunk, round after round, bitwise as fit_targets builds and
+// uploads each chunk afresh: each chunk's neighbour light is re-rendered on the device from the
+// neighbours' current parameters (here the previous chunk's fits), at the backend's default
+// shape and at 2 x 1 where the backend runs it.
+TEST(FitTeams, ResidentTaskChunksAreBitwiseFitTargets) {
+  const Field& f = field();
+  std::vector<model::FitOptions> shapes(1);
+  shapes[0].backend = kTestBackendName;
+  if (TestExecSpace().concurrency() >= 2) {
+    shapes.push_back(shapes[0]);
+    shapes[1].team_size = 2;
+  }
+  for (const model::FitOptions& o : shapes) {
+    const std::string what = std::string(kTestBackendName) + " team size " +
+                             std::to_string(o.team_size);
+    std::vector<model::SourceParams> params = f.params;
+    const model::ResidentTask task(f.survey.images, f.patches, params, f.targets, o);
+    long neighbor_visits = 0;
+    for (int round = 0; round < 2; ++round)
+      for (int parity = 0; parity < 2; ++parity) {
+        std::vector<int> chunk;
+        std::vector<SourceBounds> boxes;
+        for (int s : f.targets)
+          if (s % 2 == parity) {
+            chunk.push_back(s);
+            boxes.push_back(f.boxes[s]);
+          }
+        const auto resident = task.fit(params, chunk, boxes);
+        const auto fresh = model::fit_targets(f.survey.images, f.patches, params, chunk, boxes, o);
+        expect_bitwise(resident, fresh,
+                       what + ", round " + std::to_string(round) + " chunk " + std::to_string(parity));
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+          EXPECT_EQ(resident[i].active_visits, fresh[i].active_visits);
+          EXPECT_EQ(resident[i].neighbor_visits, fresh[i].neighbor_visits);
+          neighbor_visits += resident[i].neighbor_visits;
+          params[chunk[i]] = resident[i].params;  // the next chunk's neighbours moved
+        }
+      }
+    // The chunks light each other: the re-rendered neighbour light is not vacuous.
+    EXPECT_GT(neighbor_visits, 1000) << what;
+    EXPECT_THROW(task.fit(params, {static_cast<int>(f.params.size())}, {f.boxes[0]}),
+                 std::logic_error);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <random>
 
+#include "harness/small_scene.hpp"
 #include "inference/star_hypothesis.hpp"
 #include "model/generator.hpp"
 #include "model/init_params.hpp"
@@ -25,21 +26,12 @@ struct Blend {
 // Two stars (or a galaxy and a star) 3 px apart in five bands; the initial catalog has the
 // first source as a galaxy holding most of the pair's flux.
 Blend make_blend(bool first_is_galaxy) {
-  config::GenerateConfig cfg;
-  cfg.epochs = 1;
-  cfg.width = 48;
-  cfg.height = 48;
-  cfg.ra_center = 20.0;
-  cfg.dec_center = 1.0;
-  cfg.psf_components = 2;
-  cfg.psf_sigma_px = 1.4;
-  std::mt19937_64 rng(3);
   Blend b;
-  b.images = model::make_image_geometry(cfg, rng);
+  b.images = small_field_images(48, 48, 3);
   const auto& im0 = b.images.at(0);
   const std::array<std::array<double, 2>, 2> pix{{{23.2, 24.4}, {26.1, 25.2}}};
   const double r[2] = {81.0, 157.0};
-  const double color[5] = {0.3, 0.7, 1.0, 1.2, 1.3};
+  const auto& color = kSceneColors;
   b.truth.resize(2);
   for (int s = 0; s < 2; ++s) {
     auto& e = b.truth[s];

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "config/options.hpp"
+#include "harness/small_scene.hpp"
 #include "inference/type_evidence.hpp"
 #include "model/generator.hpp"
 #include "model/init_params.hpp"
@@ -27,19 +28,10 @@ struct Scene {
 
 // One source at the image centre in five bands, r-band flux `r` nmgy.
 Scene make_scene(bool is_star, double r, double radius_px, std::uint64_t seed) {
-  config::GenerateConfig cfg;
-  cfg.epochs = 1;
-  cfg.width = 40;
-  cfg.height = 40;
-  cfg.ra_center = 20.0;
-  cfg.dec_center = 1.0;
-  cfg.psf_components = 2;
-  cfg.psf_sigma_px = 1.4;
-  std::mt19937_64 rng(seed);
   Scene sc;
-  sc.images = model::make_image_geometry(cfg, rng);
+  sc.images = small_field_images(40, 40, seed);
   const auto u = sc.images.at(0).wcs.pix_to_world(19.6, 20.3);
-  const double color[5] = {0.3, 0.7, 1.0, 1.2, 1.3};
+  const auto& color = kSceneColors;
   survey::CatalogEntry e;
   e.ra = u[0];
   e.dec = u[1];

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <random>
 
+#include "harness/small_scene.hpp"
 #include "harness/test_backend.hpp"
 #include "model/elbo_problem.hpp"
 #include "model/generator.hpp"
@@ -26,18 +27,8 @@ struct Scene {
 };
 
 Scene galaxy_and_star() {
-  config::GenerateConfig cfg;
-  cfg.bands = {"r"};
-  cfg.epochs = 1;
-  cfg.width = 72;
-  cfg.height = 48;
-  cfg.ra_center = 20.0;
-  cfg.dec_center = 1.0;
-  cfg.psf_components = 2;
-  cfg.psf_sigma_px = 1.4;
-  std::mt19937_64 rng(11);
   Scene sc;
-  sc.images = model::make_image_geometry(cfg, rng);
+  sc.images = small_field_images(72, 48, 11, {"r"});
   auto& im = sc.images.at(0);
   const std::array<std::array<double, 2>, 2> pix{{{24.3, 24.6}, {36.2, 24.9}}};
   sc.catalog.resize(2);

@@ -10,6 +10,13 @@
 //            hold the neighbour patches' PSFs and star stamps (NeighborPatch offsets).
 //     light: the neighbour patches, their sources' parameters and the per-pixel lists
 //            (built on the host by src/model/elbo_problem.cpp).
+//
+//   rerender_neighbor_light(exec, in, light, sky, pixel_list, patch_list)
+//     the same for the listed pixels only (indices into in.pixels), each started from its
+//     sky (per in.pixels) instead of its current background, building the components of the
+//     listed neighbour patches only (those lighting the listed pixels): a task placed once
+//     renders its neighbours' current light at a chunk's pixels before each fit of the chunk
+//     (src/model/source_fit.cpp, ResidentTask).
 // Two launches: one thread per neighbour patch builds its profile components, brightness
 // moments and centre (once per patch, as the fit kernel does for a target); one thread per
 // pixel sums the neighbours' moments in list order, so every backend and thread count gives
@@ -48,14 +55,44 @@ template <class ExecSpace, class MemorySpace>
 void add_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in,
                         const NeighborLightInputs<MemorySpace>& light);
 
+template <class ExecSpace, class MemorySpace>
+void rerender_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in,
+                             const NeighborLightInputs<MemorySpace>& light,
+                             const Kokkos::View<double*, MemorySpace>& sky,
+                             const Kokkos::View<int*, MemorySpace>& pixel_list,
+                             const Kokkos::View<int*, MemorySpace>& patch_list);
+
 // --------------------------------------------------------------------------- implementation
 
+namespace detail {
+
+// listed: the pixels are pixel_list's, each started from (sky, 0), and the patches rendered
+// patch_list's; otherwise all of in.pixels, each started from its current background, and all
+// of light.patches.
 template <class ExecSpace, class MemorySpace>
-void add_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in,
-                        const NeighborLightInputs<MemorySpace>& light) {
+void render_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in,
+                           const NeighborLightInputs<MemorySpace>& light,
+                           const Kokkos::View<double*, MemorySpace>& sky,
+                           const Kokkos::View<int*, MemorySpace>& pixel_list,
+                           const Kokkos::View<int*, MemorySpace>& patch_list, bool listed) {
   const int num_patches = static_cast<int>(light.patches.extent(0));
-  const int num_pixels = static_cast<int>(in.pixels.extent(0));
-  if (num_patches == 0 || num_pixels == 0) return;
+  const int num_rendered = static_cast<int>(listed ? patch_list.extent(0) : num_patches);
+  const int num_pixels =
+      static_cast<int>(listed ? pixel_list.extent(0) : in.pixels.extent(0));
+  if (num_pixels == 0) return;
+  if (num_rendered == 0) {
+    if (!listed) return;  // nothing to add
+    // No neighbour anywhere: the listed pixels' backgrounds are their sky.
+    const auto pixels = in.pixels;
+    Kokkos::parallel_for(
+        "Celeste::NeighborLight::sky", Kokkos::RangePolicy<ExecSpace>(exec, 0, num_pixels),
+        KOKKOS_LAMBDA(int j) {
+          const int p = pixel_list(j);
+          pixels(p).background_mean = sky(p);
+          pixels(p).background_var = 0;
+        });
+    return;
+  }
   using Kokkos::view_alloc;
   using Kokkos::WithoutInitializing;
   Kokkos::View<ProfileComponent*, MemorySpace> components(
@@ -69,8 +106,9 @@ void add_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in
   const auto params = light.params;
   const auto psf = in.psf;
   Kokkos::parallel_for(
-      "Celeste::NeighborLight::components", Kokkos::RangePolicy<ExecSpace>(exec, 0, num_patches),
-      KOKKOS_LAMBDA(int i) {
+      "Celeste::NeighborLight::components", Kokkos::RangePolicy<ExecSpace>(exec, 0, num_rendered),
+      KOKKOS_LAMBDA(int j) {
+        const int i = listed ? patch_list(j) : j;
         const NeighborPatch& q = patches(i);
         const double* theta = &params(q.params_begin);
         double shape_cov[3];
@@ -90,9 +128,11 @@ void add_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in
   const auto pixel_patches = light.pixel_patches;
   Kokkos::parallel_for(
       "Celeste::NeighborLight::pixels", Kokkos::RangePolicy<ExecSpace>(exec, 0, num_pixels),
-      KOKKOS_LAMBDA(int p) {
+      KOKKOS_LAMBDA(int j) {
+        const int p = listed ? pixel_list(j) : j;
         const double h = pixels(p).h, w = pixels(p).w;
-        double mean_sum = pixels(p).background_mean, var_sum = pixels(p).background_var;
+        double mean_sum = listed ? sky(p) : pixels(p).background_mean;
+        double var_sum = listed ? 0.0 : pixels(p).background_var;
         for (int k = pixel_begin(p); k < pixel_begin(p + 1); ++k) {
           const int i = pixel_patches(k);
           const NeighborPatch& q = patches(i);
@@ -108,6 +148,25 @@ void add_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in
         pixels(p).background_mean = mean_sum;
         pixels(p).background_var = var_sum;
       });
+}
+
+}  // namespace detail
+
+template <class ExecSpace, class MemorySpace>
+void add_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in,
+                        const NeighborLightInputs<MemorySpace>& light) {
+  detail::render_neighbor_light(exec, in, light, Kokkos::View<double*, MemorySpace>(),
+                                Kokkos::View<int*, MemorySpace>(), Kokkos::View<int*, MemorySpace>(),
+                                false);
+}
+
+template <class ExecSpace, class MemorySpace>
+void rerender_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in,
+                             const NeighborLightInputs<MemorySpace>& light,
+                             const Kokkos::View<double*, MemorySpace>& sky,
+                             const Kokkos::View<int*, MemorySpace>& pixel_list,
+                             const Kokkos::View<int*, MemorySpace>& patch_list) {
+  detail::render_neighbor_light(exec, in, light, sky, pixel_list, patch_list, true);
 }
 
 }  // namespace celeste::model
