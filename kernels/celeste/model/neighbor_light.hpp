@@ -67,7 +67,8 @@ void rerender_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace
 namespace detail {
 
 // listed: the pixels are pixel_list's, each started from (sky, 0), and the patches rendered
-// patch_list's; otherwise all of in.pixels, each started from its current background, and all
+// patch_list's (which must hold every patch those pixels' lists name; light's per-pixel lists
+// must exist); otherwise all of in.pixels, each started from its current background, and all
 // of light.patches.
 template <class ExecSpace, class MemorySpace>
 void render_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>& in,
@@ -79,20 +80,9 @@ void render_neighbor_light(const ExecSpace& exec, const ElboInputs<MemorySpace>&
   const int num_rendered = static_cast<int>(listed ? patch_list.extent(0) : num_patches);
   const int num_pixels =
       static_cast<int>(listed ? pixel_list.extent(0) : in.pixels.extent(0));
-  if (num_pixels == 0) return;
-  if (num_rendered == 0) {
-    if (!listed) return;  // nothing to add
-    // No neighbour anywhere: the listed pixels' backgrounds are their sky.
-    const auto pixels = in.pixels;
-    Kokkos::parallel_for(
-        "Celeste::NeighborLight::sky", Kokkos::RangePolicy<ExecSpace>(exec, 0, num_pixels),
-        KOKKOS_LAMBDA(int j) {
-          const int p = pixel_list(j);
-          pixels(p).background_mean = sky(p);
-          pixels(p).background_var = 0;
-        });
-    return;
-  }
+  // Nothing to add; listed pixels are still reset to their sky below (their lists are then
+  // empty, as patch_list covers every patch they list).
+  if (num_pixels == 0 || (!listed && num_patches == 0)) return;
   using Kokkos::view_alloc;
   using Kokkos::WithoutInitializing;
   Kokkos::View<ProfileComponent*, MemorySpace> components(
